@@ -1,0 +1,63 @@
+"""All configuration in one object, read from the environment (prefix ``SHELLY_``, plus a few
+conventional names such as ``TELEGRAM_BOT_TOKEN`` and ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = REPO_ROOT / "models"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHELLY_", env_file=".env", extra="ignore")
+
+    # --- Telegram -------------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "SHELLY_TELEGRAM_BOT_TOKEN")
+    )
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None  # public URL Telegram posts to (webhook mode)
+    webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token
+    http_host: str = "127.0.0.1"  # webhook / health / metrics server
+    http_port: int = 8081
+    playground_port: int = 8080
+
+    # --- Vision ---------------------------------------------------------------------------
+    detector: Literal["centerface", "yunet"] = "centerface"
+    detector_model: Path = MODELS_DIR / "centerface.onnx"
+    emotion_model: Path = MODELS_DIR / "emotion-ferplus.onnx"
+    max_image_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 50_000_000
+    inference_workers: int = 2
+    inference_queue_size: int = 16
+    inference_timeout_s: float = 20.0
+
+    # --- Storage --------------------------------------------------------------------------
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///shelly.db", validation_alias=AliasChoices("DATABASE_URL", "SHELLY_DATABASE_URL")
+    )
+    pseudonym_secret: SecretStr = SecretStr("change-me-in-production")  # HMAC key for user/chat pseudonyms
+    auto_migrate: bool = False  # upgrade the schema at start instead of refusing to start
+    retention_days: int = 365
+    write_buffer_size: int = 10_000
+    write_flush_interval_s: float = 1.0
+
+    # --- Behaviour ------------------------------------------------------------------------
+    default_language: str = "en"
+    user_cooldown_s: float = 10.0
+    chat_cooldown_s: float = 3.0
+    redis_url: str | None = None  # shared rate-limit budget across replicas
+    log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

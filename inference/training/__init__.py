@@ -1,0 +1,1 @@
+"""Training, export and evaluation of Shelly's emotion classifier (optional extra ``[train]``)."""
