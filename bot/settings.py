@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None  # public URL Telegram posts to (webhook mode)
     webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token
+    webhook_path: str | None = None  # local route, e.g. "/telegram/abc"; None: random per start
     http_host: str = "127.0.0.1"  # webhook / health / metrics server
     http_port: int = 8081
     playground_port: int = 8080
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     inference_workers: int = 2
     inference_queue_size: int = 16
     inference_timeout_s: float = 20.0
+    inference_pool: Literal["process", "thread"] = "process"  # see docs/benchmarks.md
 
     # --- Storage --------------------------------------------------------------------------
     database_url: str = Field(
@@ -54,6 +56,7 @@ class Settings(BaseSettings):
     default_language: str = "en"
     user_cooldown_s: float = 10.0
     chat_cooldown_s: float = 3.0
+    max_concurrent_updates: int = 8  # updates (photos) handled at the same time
     redis_url: str | None = None  # shared rate-limit budget across replicas
     log_level: str = "INFO"
 

@@ -102,10 +102,15 @@ def fit(
     gen = torch.Generator().manual_seed(config.seed)
     xtr, ytr = to_tensor(train_pixels), torch.from_numpy(train_soft).float()
     xva, yva = to_tensor(val_pixels), torch.from_numpy(val_labels)
-    model = EmotionNet(ytr.shape[1], config.widths, config.dropout).to(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(model.parameters(), lr=config.max_lr, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
+    model = EmotionNet(ytr.shape[1], config.widths, config.dropout)
+    model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    opt = torch.optim.SGD(
+        model.parameters(), lr=config.max_lr, momentum=0.9, nesterov=True, weight_decay=config.weight_decay
+    )
     steps_per_epoch = math.ceil(len(xtr) / config.batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.max_lr, total_steps=config.epochs * steps_per_epoch, pct_start=0.2)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, config.max_lr, total_steps=config.epochs * steps_per_epoch, pct_start=0.2
+    )
     start_epoch, best_acc, best_epoch = 0, -1.0, -1
     last_path, best_path, log_path = out_dir / "last.pt", out_dir / "best.pt", out_dir / "log.jsonl"
     if last_path.exists():
@@ -132,7 +137,7 @@ def fit(
             loss.backward()
             opt.step()
             sched.step()
-            total_loss += float(loss) * len(idx)
+            total_loss += loss.item() * len(idx)
         proba = predict_proba(model, xva)
         val_acc = float((proba.argmax(1) == yva).float().mean())
         val_loss = float(F.nll_loss(torch.log(proba + 1e-8), yva))
@@ -143,7 +148,9 @@ def fit(
         print(json.dumps(record), flush=True)
         if val_acc > best_acc:
             best_acc, best_epoch = val_acc, epoch
-            torch.save({"model": model.state_dict(), "config": asdict(config), "epoch": epoch, "val_acc": val_acc}, best_path)
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "gen": gen.get_state(),
-                    "epoch": epoch, "best_acc": best_acc, "best_epoch": best_epoch, "config": asdict(config)}, last_path)
+            best = {"model": model.state_dict(), "config": asdict(config), "epoch": epoch, "val_acc": val_acc}
+            torch.save(best, best_path)
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "gen": gen.get_state(), "epoch": epoch, "best_acc": best_acc, "best_epoch": best_epoch,
+                    "config": asdict(config)}, last_path)
     return best_path

@@ -1,0 +1,196 @@
+"""The Telegram application, wired in one place: ``build_application(settings, pool, storage)``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.deps import DEPS_KEY, Analyzer, Deps, get_deps
+from bot.gates import AdminCache, Cooldowns, RecentAdvice
+from bot.handlers import commands, photos, privacy, settings_menu, stats
+from bot.logging import install_redaction
+from bot.metrics import Metrics
+from bot.ratelimit_redis import make_rate_limiter
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+# command lists per scope and language (descriptions are menu glue, not Shelly's voice)
+_PRIVATE = {
+    "en": [("start", "Who is Shelly?"), ("help", "How to use Shelly"), ("stats", "Your moods of the last 30 days"),
+           ("language", "Choose the language"), ("privacy", "What Shelly keeps"),
+           ("optout", "Stop reading my photos"), ("optin", "Read my photos again"),
+           ("forget", "Delete my mood statistics")],
+    "de": [("start", "Wer ist Shelly?"), ("help", "So benutzt du Shelly"), ("stats", "Deine Stimmungen (30 Tage)"),
+           ("language", "Sprache wählen"), ("privacy", "Was Shelly speichert"),
+           ("optout", "Meine Fotos nicht mehr lesen"), ("optin", "Meine Fotos wieder lesen"),
+           ("forget", "Meine Stimmungsdaten löschen")],
+}
+_GROUP = {
+    "en": [("mood", "Reply to a photo: read the faces"), ("stats", "This chat's moods"),
+           ("help", "How to use Shelly"), ("optout", "Stop reading my photos"), ("optin", "Read my photos again")],
+    "de": [("mood", "Antwort auf ein Foto: Gesichter lesen"), ("stats", "Stimmungen in diesem Chat"),
+           ("help", "So benutzt du Shelly"), ("optout", "Meine Fotos nicht mehr lesen"),
+           ("optin", "Meine Fotos wieder lesen")],
+}
+_ADMIN_EXTRA = {
+    "en": [("settings", "Shelly's settings for this chat"), ("language", "Choose the chat's language")],
+    "de": [("settings", "Shellys Einstellungen für diesen Chat"), ("language", "Sprache des Chats wählen")],
+}
+
+
+def command_scopes() -> list[tuple[Any, str | None, list[BotCommand]]]:
+    """(scope, language_code, commands) for every setMyCommands call made at start-up."""
+    out: list[tuple[Any, str | None, list[BotCommand]]] = []
+    for lang in ("en", "de"):
+        code = None if lang == "en" else lang
+        out.append((BotCommandScopeAllPrivateChats(), code, [BotCommand(c, d) for c, d in _PRIVATE[lang]]))
+        out.append((BotCommandScopeAllGroupChats(), code, [BotCommand(c, d) for c, d in _GROUP[lang]]))
+        out.append((BotCommandScopeAllChatAdministrators(), code,
+                     [BotCommand(c, d) for c, d in _GROUP[lang] + _ADMIN_EXTRA[lang]]))
+    return out
+
+
+async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    for scope, language_code, cmds in command_scopes():
+        try:
+            await application.bot.set_my_commands(cmds, scope=scope, language_code=language_code)
+        except TelegramError as exc:  # the menu is a nicety; never refuse to start over it
+            log.warning("setMyCommands(%s) failed: %s", scope.type, exc)
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Only ``run_polling``/``run_webhook`` call post_init; ``start_application`` does the same by hand."""
+    await register_commands(application)
+
+
+async def start_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """initialize → register the command menus → start (no updater: the caller picks polling or webhook)."""
+    await application.initialize()
+    await register_commands(application)
+    await application.start()
+
+
+async def _count_update(update: object, context: Any) -> None:
+    if not isinstance(update, Update):
+        return
+    kind = "other"
+    for attr in ("message", "edited_message", "callback_query", "my_chat_member", "chat_member",
+                 "channel_post", "inline_query"):
+        if getattr(update, attr, None) is not None:
+            kind = attr
+            break
+    if update.message is not None and (update.message.photo or update.message.document):
+        kind = "photo"
+    get_deps(context).metrics.updates.labels(kind).inc()
+
+
+async def _on_error(update: object, context: Any) -> None:
+    error = context.error
+    kind = type(error).__name__ if error is not None else "unknown"
+    with contextlib.suppress(Exception):
+        get_deps(context).metrics.errors.labels(kind).inc()
+    log.error("error while handling an update: %s", error, exc_info=error)
+
+
+def build_application(
+    settings: Settings, pool: Analyzer, storage: Storage, *, metrics: Metrics | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The python-telegram-bot Application with every handler registered and the dependencies in ``bot_data``.
+
+    Does not start or close ``pool`` and ``storage``: their owner (``shelly run`` or a test) does.
+    """
+    install_redaction()
+    if settings.telegram_bot_token is None:
+        raise ValueError("build_application needs settings.telegram_bot_token")
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .rate_limiter(make_rate_limiter(settings))
+        .concurrent_updates(max(1, settings.max_concurrent_updates))
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(30)
+        .media_write_timeout(60)
+        .get_updates_read_timeout(35)
+        .post_init(_post_init)
+        .build()
+    )
+
+    async def fetch_status(chat_id: int, user_id: int) -> str:
+        return str((await application.bot.get_chat_member(chat_id, user_id)).status)
+
+    metrics = metrics or Metrics()
+    deps = Deps(
+        settings=settings, pool=pool, storage=storage, metrics=metrics, cooldowns=Cooldowns(),
+        admins=AdminCache(fetch_status, ttl_s=60.0), recent=RecentAdvice(per_chat=20),
+    )
+    metrics.bind_gauges(
+        queue_depth=lambda: float(_queue_depth(pool)),
+        storage_pending=lambda: float(getattr(storage, "pending", 0) or 0),
+    )
+    application.bot_data[DEPS_KEY] = deps
+
+    group = filters.ChatType.GROUPS
+    private = filters.ChatType.PRIVATE
+    images = filters.PHOTO | filters.Document.ALL
+    application.add_handler(TypeHandler(Update, _count_update), group=-1)
+    handlers: list[Any] = [
+        CommandHandler("start", commands.on_start),
+        CommandHandler("help", commands.on_help),
+        CommandHandler("privacy", commands.on_privacy),
+        CommandHandler("stats", stats.on_stats),
+        CommandHandler("forget", privacy.on_forget),
+        CommandHandler("optout", privacy.on_optout),
+        CommandHandler("optin", privacy.on_optin),
+        CommandHandler("language", settings_menu.on_language),
+        CommandHandler("settings", settings_menu.on_settings),
+        CommandHandler("mood", photos.on_mood),
+        CallbackQueryHandler(privacy.on_forget_button, pattern=r"^forget:"),
+        CallbackQueryHandler(settings_menu.on_settings_button, pattern=r"^set:"),
+        CallbackQueryHandler(settings_menu.on_language_button, pattern=r"^lang:"),
+        MessageHandler(images & (private | group) & ~filters.UpdateType.EDITED, photos.on_photo),
+        MessageHandler(private & (filters.Sticker.ALL | filters.VIDEO | filters.ANIMATION | filters.VOICE
+                                  | filters.AUDIO | filters.VIDEO_NOTE), photos.on_unsupported),
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                       commands.on_private_text),
+        ChatMemberHandler(commands.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]
+    for handler in handlers:
+        application.add_handler(handler)
+    application.add_error_handler(_on_error)
+    return application
+
+
+def _queue_depth(pool: object) -> int:
+    for name in ("queue_depth", "pending", "qsize"):
+        value = getattr(pool, name, None)
+        if callable(value):
+            value = value()
+        if isinstance(value, int):
+            return value
+    return 0

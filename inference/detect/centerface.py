@@ -1,0 +1,127 @@
+"""CenterFace (Xu et al. 2019, MIT) under onnxruntime, with an adaptive input size.
+
+The network predicts, at stride 4, a face-centre heatmap, log box sizes, sub-pixel centre offsets and
+5 landmarks relative to the box. Selfies and portraits need little resolution, so the first pass runs
+small; a second, larger pass runs only when the first finds nothing or finds faces so small that
+smaller ones may have been missed.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from inference.detect.base import Detection, nms
+from inference.errors import ModelMissing
+
+STRIDE = 4
+ALIGN = 32  # input sides must be multiples of the backbone's total stride
+INPUT_NAME = "input.1"
+OUTPUT_NAMES = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
+
+
+def make_session(model_path: Path, threads: int = 1) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+
+
+class CenterFaceDetector:
+    name = "centerface"
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        threshold: float = 0.45,
+        first_size: int = 320,
+        second_size: int = 960,
+        small_face_px: float = 28.0,
+        target_face_px: float = 40.0,
+        nms_iou: float = 0.3,
+        threads: int = 1,
+    ) -> None:
+        if not model_path.is_file():
+            raise ModelMissing(
+                f"face detector model {model_path} is missing: run `shelly setup-models` (or `make setup`) once"
+            )
+        self.session = make_session(model_path, threads)
+        self.threshold = threshold
+        self.first_size = first_size
+        self.second_size = second_size
+        self.small_face_px = small_face_px
+        self.target_face_px = target_face_px
+        self.nms_iou = nms_iou
+
+    def detect(self, bgr: np.ndarray) -> list[Detection]:
+        longest = max(bgr.shape[:2])
+        first = min(self.first_size, _align_up(longest))
+        boxes, marks, scores, factor = self.run_at(bgr, first)
+        second = min(self.second_size, _align_up(longest))
+        if len(scores):
+            smallest = float(np.min(boxes[:, 2:4] - boxes[:, 0:2]) * factor)  # px at the first pass's scale
+            if smallest >= self.small_face_px:
+                return self._finish(boxes, marks, scores, bgr.shape[1], bgr.shape[0])
+            # just enough resolution to bring the smallest face found to ``target_face_px``, not the maximum
+            second = min(second, _align_up(round(first * self.target_face_px / max(smallest, 1.0))))
+        if second > first:
+            b2, m2, s2, _ = self.run_at(bgr, second)
+            boxes, marks = np.concatenate([boxes, b2]), np.concatenate([marks, m2])
+            scores = np.concatenate([scores, s2])
+        return self._finish(boxes, marks, scores, bgr.shape[1], bgr.shape[0])
+
+    def run_at(self, bgr: np.ndarray, longest_side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """One pass with the image's longest side scaled to ``longest_side``. Returns boxes (x1,y1,x2,y2) and
+        landmarks (n,5,2) in the coordinates of ``bgr``, scores, and the scale factor used."""
+        h, w = bgr.shape[:2]
+        factor = longest_side / max(h, w)
+        nw, nh = max(1, round(w * factor)), max(1, round(h * factor))
+        interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+        resized = cv2.resize(bgr, (nw, nh), interpolation=interpolation) if (nw, nh) != (w, h) else bgr
+        blob = np.zeros((1, 3, _align_up(nh), _align_up(nw)), np.float32)
+        blob[0, :, :nh, :nw] = resized[:, :, ::-1].transpose(2, 0, 1)  # BGR -> RGB planes, 0..255
+        heatmap, scale, offset, lms = self.session.run(OUTPUT_NAMES, {INPUT_NAME: blob})
+        boxes, marks, scores = self._decode(heatmap[0, 0], scale[0], offset[0], lms[0])
+        return boxes / factor, marks / factor, scores, factor
+
+    def _decode(
+        self, heatmap: np.ndarray, scale: np.ndarray, offset: np.ndarray, lms: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ys, xs = np.nonzero(heatmap > self.threshold)
+        box_h = np.exp(scale[0, ys, xs]) * STRIDE
+        box_w = np.exp(scale[1, ys, xs]) * STRIDE
+        cy = (ys + offset[0, ys, xs] + 0.5) * STRIDE
+        cx = (xs + offset[1, ys, xs] + 0.5) * STRIDE
+        x1, y1 = cx - box_w / 2, cy - box_h / 2
+        boxes = np.stack([x1, y1, x1 + box_w, y1 + box_h], axis=1).astype(np.float32)
+        # landmark channels come as (y0, x0, y1, x1, ...) relative to the box's top-left, in box units
+        lm_y = lms[0::2, ys, xs].T * box_h[:, None] + y1[:, None]
+        lm_x = lms[1::2, ys, xs].T * box_w[:, None] + x1[:, None]
+        marks = np.stack([lm_x, lm_y], axis=2).astype(np.float32)
+        return boxes, marks, heatmap[ys, xs].astype(np.float32)
+
+    def _finish(
+        self, boxes: np.ndarray, marks: np.ndarray, scores: np.ndarray, width: int, height: int
+    ) -> list[Detection]:
+        if len(scores) == 0:
+            return []
+        detections = []
+        for i in nms(boxes, scores, self.nms_iou):
+            x1, y1 = max(0.0, float(boxes[i, 0])), max(0.0, float(boxes[i, 1]))
+            x2, y2 = min(float(width), float(boxes[i, 2])), min(float(height), float(boxes[i, 3]))
+            if x2 - x1 < 2 or y2 - y1 < 2:
+                continue
+            detections.append(Detection(box=(x1, y1, x2 - x1, y2 - y1), landmarks=marks[i], score=float(scores[i])))
+        return detections
+
+
+def _align_up(value: int) -> int:
+    return max(ALIGN, math.ceil(value / ALIGN) * ALIGN)

@@ -1,0 +1,293 @@
+"""Run the pipeline off the event loop: a fixed set of workers behind a bounded queue.
+
+Each worker (a process by default, or a thread) builds its pipeline once, warms it up, then serves jobs
+one at a time. Per job: a timeout (a stuck process worker is killed and replaced) and crash isolation (a
+process worker that dies fails only its own job with :class:`WorkerCrashed`; a new worker takes its place).
+Why processes are the default is measured in docs/benchmarks.md ("Thread vs process pool").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing as mp
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from inference.errors import AnalysisTimeout, PoolBusy, ShellyInferenceError, WorkerCrashed
+from inference.pipeline import Pipeline, PipelineConfig
+from inference.types import Analysis
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PoolKind = Literal["process", "thread"]
+
+
+class Analyzer(Protocol):
+    def analyze(self, data: bytes, annotate: bool = True) -> Analysis: ...
+
+
+AnalyzerFactory = Callable[[PipelineConfig], Analyzer]
+
+
+def build_pipeline(config: PipelineConfig) -> Analyzer:
+    pipeline = Pipeline.from_config(config)
+    pipeline.warm_up()
+    return pipeline
+
+
+@dataclass
+class _Job:
+    data: bytes
+    annotate: bool
+    future: asyncio.Future[Analysis] = field(repr=False)
+
+
+def _process_main(conn: Connection, factory: AnalyzerFactory, config: PipelineConfig) -> None:
+    """Worker process: build once, report ready (or the startup error), then serve jobs until None."""
+    try:
+        analyzer = factory(config)
+    except BaseException as exc:
+        conn.send(("error", exc))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        data, annotate = job
+        try:
+            conn.send(("ok", analyzer.analyze(data, annotate)))
+        except ShellyInferenceError as exc:
+            conn.send(("error", exc))
+        except Exception as exc:  # unexpected: report it as a crash of this job, keep serving
+            log.exception("analysis failed")
+            conn.send(("error", WorkerCrashed(f"analysis failed: {type(exc).__name__}")))
+
+
+class _Worker(Protocol):
+    async def start(self) -> None: ...
+    async def run(self, data: bytes, annotate: bool, limit_s: float) -> Analysis: ...
+    async def stop(self) -> None: ...
+
+
+class _ProcessWorker:
+    def __init__(self, factory: AnalyzerFactory, config: PipelineConfig, start_timeout: float) -> None:
+        self.factory, self.config, self.start_timeout = factory, config, start_timeout
+        self.ctx = mp.get_context("spawn")  # never fork a process that holds onnxruntime threads
+        self.process: Any = None
+        self.conn: Connection | None = None
+
+    async def start(self) -> None:
+        parent, child = self.ctx.Pipe()
+        self.process = self.ctx.Process(target=_process_main, args=(child, self.factory, self.config), daemon=True)
+        self.process.start()
+        child.close()
+        self.conn = parent
+        status, payload = await asyncio.to_thread(self._receive, self.start_timeout)
+        if status != "ready":
+            await self.stop()
+            raise payload if isinstance(payload, BaseException) else WorkerCrashed("worker failed to start")
+
+    def _receive(self, timeout: float) -> tuple[str, Any]:
+        assert self.conn is not None
+        if not self.conn.poll(timeout):
+            return ("timeout", None)
+        try:
+            result: tuple[str, Any] = self.conn.recv()
+            return result
+        except (EOFError, OSError):
+            return ("crashed", None)
+
+    def _exchange(self, data: bytes, annotate: bool, timeout: float) -> tuple[str, Any]:
+        assert self.conn is not None
+        try:
+            self.conn.send((data, annotate))
+        except (BrokenPipeError, OSError):
+            return ("crashed", None)
+        return self._receive(timeout)
+
+    async def run(self, data: bytes, annotate: bool, limit_s: float) -> Analysis:
+        status, payload = await asyncio.to_thread(self._exchange, data, annotate, limit_s)
+        if status == "ok":
+            result: Analysis = payload
+            return result
+        if status == "error":
+            raise payload
+        await self._replace()
+        if status == "timeout":
+            raise AnalysisTimeout(f"the analysis took longer than {limit_s:g} s")
+        raise WorkerCrashed("the worker analysing this photo died; it has been replaced")
+
+    async def _replace(self) -> None:
+        await self.stop(kill=True)
+        await self.start()
+
+    async def stop(self, kill: bool = False) -> None:
+        process, conn = self.process, self.conn
+        self.process = self.conn = None
+        if conn is not None:
+            if not kill:
+                with contextlib.suppress(OSError):
+                    conn.send(None)
+            conn.close()
+        if process is not None:
+            if kill:
+                process.kill()
+            await asyncio.to_thread(process.join, 5)
+            if process.is_alive():
+                process.kill()
+                await asyncio.to_thread(process.join, 5)
+
+
+class _ThreadWorker:
+    """Same contract in a thread: cheaper to start, but a stuck job cannot be killed (the timeout only
+    frees the caller) and a crash of native code takes the whole bot down."""
+
+    def __init__(self, factory: AnalyzerFactory, config: PipelineConfig) -> None:
+        self.factory, self.config = factory, config
+        self.analyzer: Analyzer | None = None
+        self.lock = threading.Lock()
+        self.stuck: asyncio.Future[Analysis] | None = None  # a timed-out job still running in the thread
+
+    async def start(self) -> None:
+        self.analyzer = await asyncio.to_thread(self.factory, self.config)
+
+    def _call(self, data: bytes, annotate: bool) -> Analysis:
+        assert self.analyzer is not None
+        with self.lock:
+            return self.analyzer.analyze(data, annotate)
+
+    async def run(self, data: bytes, annotate: bool, limit_s: float) -> Analysis:
+        if self.stuck is not None:  # the thread is still busy: the next job's clock starts when it is free
+            await asyncio.wait([self.stuck])
+            self.stuck = None
+        task = asyncio.ensure_future(asyncio.to_thread(self._call, data, annotate))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), limit_s)
+        except TimeoutError as exc:
+            self.stuck = task
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "exception never retrieved"
+            raise AnalysisTimeout(f"the analysis took longer than {limit_s:g} s") from exc
+
+    async def stop(self) -> None:
+        self.analyzer = None
+
+
+class InferencePool:
+    """Async facade: ``await pool.start()``, ``await pool.analyze(data)``, ``await pool.close()``."""
+
+    def __init__(
+        self,
+        config: PipelineConfig,
+        *,
+        workers: int = 2,
+        queue_size: int = 16,
+        timeout_s: float = 20.0,
+        kind: PoolKind = "process",
+        factory: AnalyzerFactory = build_pipeline,
+        start_timeout_s: float = 120.0,
+    ) -> None:
+        self.config = config
+        self.timeout_s = timeout_s
+        self.kind = kind
+        self._workers: list[_Worker] = [
+            _ProcessWorker(factory, config, start_timeout_s) if kind == "process" else _ThreadWorker(factory, config)
+            for _ in range(max(1, workers))
+        ]
+        self._queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=max(1, queue_size))
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
+        self._in_flight = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InferencePool:
+        return cls(PipelineConfig.from_settings(settings), workers=settings.inference_workers,
+                   queue_size=settings.inference_queue_size, timeout_s=settings.inference_timeout_s,
+                   kind=settings.inference_pool)
+
+    @property
+    def queue_depth(self) -> int:
+        """Jobs waiting for a worker (not counting the ones being analysed)."""
+        return self._queue.qsize()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    @property
+    def alive(self) -> bool:
+        """Started, not closed, and every worker loop still running (for health checks)."""
+        return not self._closed and bool(self._tasks) and not any(task.done() for task in self._tasks)
+
+    async def start(self) -> None:
+        """Start every worker (models loaded and warmed up); raises e.g. ModelMissing if one cannot start."""
+        try:
+            await asyncio.gather(*(worker.start() for worker in self._workers))
+        except BaseException:
+            await asyncio.gather(*(worker.stop() for worker in self._workers), return_exceptions=True)
+            raise
+        self._tasks = [asyncio.create_task(self._serve(worker)) for worker in self._workers]
+
+    async def analyze(self, data: bytes, annotate: bool = True) -> Analysis:
+        if self._closed or not self._tasks:
+            raise ShellyInferenceError("the inference pool is not running")
+        future: asyncio.Future[Analysis] = asyncio.get_running_loop().create_future()
+        try:
+            self._queue.put_nowait(_Job(data, annotate, future))
+        except asyncio.QueueFull as exc:
+            raise PoolBusy("too many photos at once; please try again in a moment") from exc
+        return await future
+
+    async def _serve(self, worker: _Worker) -> None:
+        while True:
+            job = await self._queue.get()
+            try:
+                if job is None:
+                    return
+                if job.future.cancelled():
+                    continue
+                self._in_flight += 1
+                try:
+                    result = await worker.run(job.data, job.annotate, self.timeout_s)
+                except asyncio.CancelledError:
+                    raise
+                except BaseException as exc:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+                else:
+                    if not job.future.done():
+                        job.future.set_result(result)
+                finally:
+                    self._in_flight -= 1
+            finally:
+                self._queue.task_done()
+
+    async def close(self) -> None:
+        """Stop taking jobs, let queued and in-flight jobs finish, then stop the workers."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._tasks:
+            await self._queue.join()
+            for _ in self._tasks:
+                await self._queue.put(None)
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(worker.stop() for worker in self._workers), return_exceptions=True)
+
+    async def __aenter__(self) -> InferencePool:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

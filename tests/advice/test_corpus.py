@@ -1,0 +1,175 @@
+"""The corpus files: complete, consistent between languages, valid templates."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from advice.corpus import GROUP_LINE_KINDS, LEVELS, MOOD_LINE_STYLES, available_languages, load
+from advice.emotions import GENERIC, KNOWN_EMOTIONS
+from advice.messages import MESSAGE_KEYS, MESSAGE_PLACEHOLDERS, placeholders, text
+
+LANGUAGES = available_languages()
+MIN_PER_EMOTION = 12
+MOOD_FIELDS = {"adjective", "noun", "with_article", "soft", "percent"}
+UNKNOWN_FIELDS = {"label", "percent"}
+
+
+def raw(language: str) -> dict[str, Any]:
+    return tomllib.loads(resources.files("advice.corpus").joinpath(f"{language}.toml").read_text("utf-8"))
+
+
+def key_tree(node: object) -> object:
+    """The nested key structure of a TOML document, values replaced by their kind."""
+    if isinstance(node, dict):
+        return {k: key_tree(v) for k, v in node.items()}
+    return type(node).__name__
+
+
+def all_strings(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in all_strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in all_strings(v)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_english_and_german_are_shipped() -> None:
+    assert {"en", "de"} <= set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_enough_advice_per_emotion(language: str) -> None:
+    corpus = load(language)
+    for emotion in KNOWN_EMOTIONS:
+        assert len(corpus.advice[emotion]) >= MIN_PER_EMOTION, emotion
+        assert len(corpus.group_advice[emotion]) >= 5, emotion
+        assert emotion in corpus.moods
+    assert corpus.advice[GENERIC] and corpus.group_advice[GENERIC]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_ids_unique_and_named_after_their_pool(language: str) -> None:
+    corpus = load(language)
+    seen: list[str] = []
+    for emotion, pool in corpus.advice.items():
+        assert all(re.fullmatch(rf"{emotion}-\d{{2}}", i) for i in pool), pool.keys()
+        seen += pool
+    for emotion, pool in corpus.group_advice.items():
+        assert all(re.fullmatch(rf"group-{emotion}-\d{{2}}", i) for i in pool), pool.keys()
+        seen += pool
+    for kind, pool in corpus.wellbeing.items():
+        prefix = "wellbeing-" if kind == "solo" else f"wellbeing-{kind}-"
+        assert all(re.fullmatch(rf"{prefix}\d{{2}}", i) for i in pool), pool.keys()
+        seen += pool
+    assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_empty_strings(language: str) -> None:
+    strings = all_strings(raw(language))
+    assert strings
+    assert all(s.strip() for s in strings)
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_same_keys_as_english(language: str) -> None:
+    assert key_tree(raw(language)) == key_tree(raw("en"))
+    assert set(load(language).messages) == set(load("en").messages)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_message_keys_match_the_documented_set(language: str) -> None:
+    assert set(load(language).messages) == set(MESSAGE_KEYS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_mood_line_placeholders(language: str) -> None:
+    corpus = load(language)
+    for style in MOOD_LINE_STYLES:
+        allowed = UNKNOWN_FIELDS if style.startswith("unknown") else MOOD_FIELDS
+        for level in LEVELS:
+            for template in corpus.mood_lines[style][level]:
+                fields = placeholders(template)
+                assert fields <= allowed, (style, level, template)
+                assert "percent" in fields, template
+    assert placeholders(corpus.percent) == {"value"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_gentle_lines_never_name_the_mood(language: str) -> None:
+    for level in LEVELS:
+        for template in load(language).mood_lines["gentle"][level]:
+            assert placeholders(template) <= {"soft", "percent"}, template
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_group_line_placeholders(language: str) -> None:
+    corpus = load(language)
+    for kind in GROUP_LINE_KINDS:
+        allowed = {"adjective", "count"} if kind in {"uniform", "mostly"} else {"count"}
+        for template in corpus.group_lines[kind]:
+            assert placeholders(template) <= allowed, (kind, template)
+            template.format(adjective="x", count=3)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_advice_texts_have_no_placeholders(language: str) -> None:
+    corpus = load(language)
+    pools = [*corpus.advice.values(), *corpus.group_advice.values(), *corpus.wellbeing.values()]
+    for pool in pools:
+        for advice_id, advice in pool.items():
+            assert "{" not in advice and "}" not in advice, advice_id
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_message_placeholders(language: str) -> None:
+    corpus = load(language)
+    for key, template in corpus.messages.items():
+        assert placeholders(template) <= MESSAGE_PLACEHOLDERS[key], (key, template)
+        assert placeholders(template) == placeholders(load("en").messages[key]), key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", MESSAGE_KEYS)
+def test_text_formats_every_key(language: str, key: str) -> None:
+    values = {"max_mb": 20, "seconds": 10, "shown": 10, "total": 14, "photos": 7, "days": 30}
+    rendered = text(key, language, **values)
+    assert rendered.strip()
+    assert "{" not in rendered
+
+
+def test_text_resolves_codes_and_rejects_unknown_keys() -> None:
+    assert text("busy", "de-AT") == load("de").messages["busy"]
+    assert text("busy", "fr") == load("en").messages["busy"]
+    with pytest.raises(KeyError):
+        text("no_such_key", "en")
+
+
+def test_text_keeps_missing_placeholders_visible() -> None:
+    assert "{seconds}" in text("cooldown", "en")
+    assert "20 MB" in text("too_large", "en", max_mb=20)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_start_and_help_cover_data_and_commands(language: str) -> None:
+    for key in ("start", "help"):
+        message = text(key, language)
+        for command in ("/forget", "/optout", "/help" if key == "start" else "/start"):
+            assert command in message, (key, command)
+    english = text("start", "en").lower() + text("help", "en").lower()
+    assert "medical" in english and "anonymous" in english
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_advice_is_never_clinical(language: str) -> None:
+    corpus = load(language)
+    clinical = re.compile(r"depress|disorder|symptom|diagnos|anxiety|therap|calm down|beruhig dich", re.IGNORECASE)
+    pools = [*corpus.advice.values(), *corpus.group_advice.values(), *corpus.wellbeing.values()]
+    for pool in pools:
+        for advice_id, advice in pool.items():
+            assert not clinical.search(advice), advice_id

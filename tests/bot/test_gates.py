@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.gates import AdminCache, Cooldowns, RecentAdvice, wants_analysis
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_user_cooldown_answers_once_per_window_then_silent() -> None:
+    clock = Clock()
+    c = Cooldowns(clock)
+    assert c.check(1, 7, 10, 0) == "go"
+    assert c.check(1, 7, 10, 0) == "notify"
+    assert c.check(1, 7, 10, 0) == "silent"
+    assert c.remaining(1, 7) == pytest.approx(10)
+    clock.now += 10.01
+    assert c.check(1, 7, 10, 0) == "go"
+    assert c.check(1, 7, 10, 0) == "notify"
+
+
+def test_chat_cooldown_blocks_other_users_and_each_is_told_once() -> None:
+    clock = Clock()
+    c = Cooldowns(clock)
+    assert c.check(-5, 1, 0, 3) == "go"
+    assert c.check(-5, 2, 0, 3) == "notify"
+    assert c.check(-5, 2, 0, 3) == "silent"
+    assert c.check(-6, 2, 0, 3) == "go"  # another chat is independent
+    clock.now += 3.5
+    assert c.check(-5, 2, 0, 3) == "go"
+
+
+def test_zero_cooldowns_never_block_and_memory_is_bounded() -> None:
+    c = Cooldowns(Clock(), max_tracked=100)
+    assert all(c.check(1, 1, 0, 0) == "go" for _ in range(10))
+    for user in range(1000):
+        c.check(1, user, 60, 0)
+    assert len(c._users) <= 100
+
+
+async def test_admin_cache_asks_once_per_ttl() -> None:
+    clock = Clock()
+    asked: list[tuple[int, int]] = []
+    statuses = {(1, 10): "administrator", (1, 11): "member", (1, 12): "creator"}
+
+    async def fetch(chat: int, user: int) -> str:
+        asked.append((chat, user))
+        return statuses[(chat, user)]
+
+    cache = AdminCache(fetch, ttl_s=60, clock=clock)
+    assert await cache.is_admin(1, 10) and await cache.is_admin(1, 12)
+    assert not await cache.is_admin(1, 11)
+    assert await cache.is_admin(1, 10)
+    assert len(asked) == 3
+    statuses[(1, 11)] = "administrator"
+    clock.now += 61
+    assert await cache.is_admin(1, 11)
+    assert len(asked) == 4
+
+
+def test_recent_advice_is_bounded_per_chat_and_in_chats() -> None:
+    r = RecentAdvice(per_chat=3, max_chats=2)
+    r.add(1, ["a", "b"])
+    r.add(1, ["c", "d"])
+    assert r.get(1) == ("b", "c", "d")
+    r.add(2, ["x"])
+    r.add(3, ["y"])
+    assert r.get(1) == () and r.get(3) == ("y",)
+
+
+@pytest.mark.parametrize(("mode", "chat_type", "explicit", "expected"), [
+    ("off", "private", False, True),
+    ("off", "group", True, False),
+    ("on_request", "supergroup", False, False),
+    ("on_request", "supergroup", True, True),
+    ("every_photo", "group", False, True),
+])
+def test_wants_analysis(mode: str, chat_type: str, explicit: bool, expected: bool) -> None:
+    assert wants_analysis(mode, chat_type, explicit) is expected

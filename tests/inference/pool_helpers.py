@@ -1,0 +1,27 @@
+"""Worker factories for the pool tests; module level so spawned worker processes can import them."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from inference.errors import CorruptImage
+from inference.pipeline import PipelineConfig
+from inference.types import Analysis
+
+
+class ScriptedAnalyzer:
+    """Behaves according to the bytes it is given: b"crash", b"sleep:<s>", b"bad", anything else -> ok."""
+
+    def analyze(self, data: bytes, annotate: bool = True) -> Analysis:
+        if data == b"crash":
+            os._exit(3)
+        if data.startswith(b"sleep:"):
+            time.sleep(float(data.split(b":")[1]))
+        if data == b"bad":
+            raise CorruptImage("damaged")
+        return Analysis(faces=(), image_size=(1, 1), model_version=f"pid-{os.getpid()}")
+
+
+def scripted(config: PipelineConfig) -> ScriptedAnalyzer:
+    return ScriptedAnalyzer()

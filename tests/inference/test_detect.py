@@ -1,0 +1,83 @@
+"""CenterFace on real photos: counts and box positions, rotations, small faces, no face."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.detect import Detection
+from inference.detect.centerface import CenterFaceDetector
+from inference.errors import ModelMissing
+from inference.pipeline import Pipeline
+from tests import photos
+
+# (x, y, w, h) of each face, measured once by hand-checking the detector's boxes on these photos
+ASTRONAUT = (184, 62, 85, 112)
+GROUP = [(181, 66, 85, 114), (765, 95, 196, 199), (1435, 66, 88, 114)]
+
+
+@pytest.fixture(scope="module")
+def detector(centerface_model: Path) -> CenterFaceDetector:
+    return CenterFaceDetector(centerface_model)
+
+
+def centre(box: tuple[float, float, float, float]) -> np.ndarray:
+    return np.array([box[0] + box[2] / 2, box[1] + box[3] / 2])
+
+
+def assert_boxes(found: list[Detection], expected: list[tuple[int, int, int, int]], tol: float = 0.2) -> None:
+    assert len(found) == len(expected)
+    found = sorted(found, key=lambda d: d.box[0])
+    for det, box in zip(found, expected, strict=True):
+        size = max(box[2], box[3])
+        assert np.linalg.norm(centre(det.box) - centre(box)) < tol * size, (det.box, box)
+        assert abs(det.box[2] - box[2]) < 0.25 * size, (det.box, box)
+
+
+def test_missing_model_names_the_setup_command(tmp_path: Path) -> None:
+    with pytest.raises(ModelMissing, match="shelly setup-models"):
+        CenterFaceDetector(tmp_path / "nope.onnx")
+
+
+def test_single_faces(detector: CenterFaceDetector) -> None:
+    assert_boxes(detector.detect(photos.astronaut_bgr()), [ASTRONAUT])
+    (hopper,) = detector.detect(photos.grace_hopper_bgr())
+    assert hopper.score > 0.8
+    # landmarks: image-left eye first, both eyes above the nose, mouth below
+    marks = hopper.landmarks
+    assert marks[0, 0] < marks[1, 0] and marks[2, 1] > marks[0, 1] and marks[3, 1] > marks[2, 1]
+
+
+def test_group_and_no_face(detector: CenterFaceDetector) -> None:
+    assert_boxes(detector.detect(photos.group_photo()), GROUP)
+    assert detector.detect(photos.coffee_bgr()) == []
+
+
+@pytest.mark.parametrize("face_px", [40, 30, 20])
+def test_small_faces(detector: CenterFaceDetector, face_px: int) -> None:
+    found = detector.detect(photos.small_faces_photo(face_px))
+    assert len(found) == 4
+    xs = sorted(d.box[0] for d in found)
+    assert all(abs(x - (i * 320 + 80)) < face_px for i, x in enumerate(xs))
+    assert all(abs(d.box[1] + d.box[3] / 2 - (300 + face_px * 0.55)) < face_px for d in found)
+
+
+@pytest.mark.parametrize("degrees", [30, 45])
+def test_tilted_faces_found_upright(detector: CenterFaceDetector, degrees: int) -> None:
+    image = photos.rotated(photos.group_photo(), degrees)
+    assert len(detector.detect(image)) == 3
+
+
+@pytest.mark.parametrize("degrees", [90, 180, -90])
+def test_sideways_and_upside_down_via_pipeline(pipeline: Pipeline, degrees: int) -> None:
+    image = photos.rotated(photos.astronaut_bgr(), degrees)
+    (face,) = pipeline.find_faces(image)
+    # the face is where the rotated astronaut's face is
+    h, w = photos.astronaut_bgr().shape[:2]
+    c = centre(ASTRONAUT) - np.array([w / 2, h / 2])
+    rad = np.deg2rad(-degrees)  # cv2 rotates counter-clockwise for positive angles, y grows downwards
+    rot = np.array([[np.cos(rad), -np.sin(rad)], [np.sin(rad), np.cos(rad)]])
+    expected = rot @ c + np.array([image.shape[1] / 2, image.shape[0] / 2])
+    assert np.linalg.norm(centre(face.box) - expected) < 40

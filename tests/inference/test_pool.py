@@ -1,0 +1,79 @@
+"""The inference pool: real photos through process workers, busy queue, timeouts, crash recovery."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from inference.errors import AnalysisTimeout, CorruptImage, ModelMissing, PoolBusy, WorkerCrashed
+from inference.pipeline import PipelineConfig
+from inference.pool import InferencePool, PoolKind
+from tests import photos
+from tests.inference.pool_helpers import scripted
+
+pytestmark = pytest.mark.timeout(120)
+DUMMY = PipelineConfig(detector="centerface", detector_model=Path("unused"), emotion_model=Path("unused"))
+
+
+async def test_real_photos_in_worker_processes(pipeline_config: PipelineConfig) -> None:
+    async with InferencePool(pipeline_config, workers=1, queue_size=4, timeout_s=30) as pool:
+        group, coffee = await asyncio.gather(pool.analyze(photos.jpeg(photos.group_photo())),
+                                             pool.analyze(photos.jpeg(photos.coffee_bgr()), annotate=False))
+        assert len(group.faces) == 3 and group.annotated_jpeg
+        assert coffee.faces == () and coffee.annotated_jpeg is None
+        with pytest.raises(CorruptImage):
+            await pool.analyze(photos.jpeg(photos.astronaut_bgr())[:3000])
+
+
+async def test_start_fails_with_missing_model(tmp_path: Path) -> None:
+    config = PipelineConfig(detector="centerface", detector_model=tmp_path / "x.onnx", emotion_model=tmp_path / "y")
+    with pytest.raises(ModelMissing):
+        await InferencePool(config, workers=1, kind="thread").start()
+
+
+@pytest.mark.parametrize("kind", ["process", "thread"])
+async def test_busy_queue_is_refused(kind: PoolKind) -> None:
+    async with InferencePool(DUMMY, workers=1, queue_size=2, timeout_s=10, kind=kind, factory=scripted) as pool:
+        first = asyncio.create_task(pool.analyze(b"sleep:0.5"))
+        await asyncio.sleep(0.2)  # the worker has taken the first job
+        queued = [asyncio.create_task(pool.analyze(b"ok")) for _ in range(2)]
+        await asyncio.sleep(0)
+        assert pool.queue_depth == 2
+        with pytest.raises(PoolBusy):
+            await pool.analyze(b"ok")
+        await asyncio.gather(first, *queued)
+
+
+@pytest.mark.parametrize("kind", ["process", "thread"])
+async def test_timeout(kind: PoolKind) -> None:
+    async with InferencePool(DUMMY, workers=1, queue_size=4, timeout_s=0.5, kind=kind, factory=scripted) as pool:
+        with pytest.raises(AnalysisTimeout):
+            await pool.analyze(b"sleep:1.5")
+        assert (await pool.analyze(b"ok")).image_size == (1, 1)
+
+
+async def test_crashed_worker_is_replaced() -> None:
+    async with InferencePool(DUMMY, workers=2, queue_size=8, timeout_s=10, factory=scripted) as pool:
+        results = await asyncio.gather(pool.analyze(b"crash"), pool.analyze(b"sleep:0.3"), pool.analyze(b"bad"),
+                                       return_exceptions=True)
+        assert isinstance(results[0], WorkerCrashed)
+        assert not isinstance(results[1], BaseException)  # the other worker's job is unaffected
+        assert isinstance(results[2], CorruptImage)
+        after = await asyncio.gather(*(pool.analyze(b"ok") for _ in range(4)))
+        assert all(a.model_version.startswith("pid-") for a in after)
+
+
+async def test_close_lets_in_flight_jobs_finish() -> None:
+    pool = InferencePool(DUMMY, workers=1, queue_size=4, timeout_s=10, factory=scripted, kind="thread")
+    assert not pool.alive
+    await pool.start()
+    assert pool.alive
+    jobs = [asyncio.create_task(pool.analyze(b"sleep:0.2")) for _ in range(3)]
+    await asyncio.sleep(0.05)
+    await pool.close()
+    assert not pool.alive
+    assert all(job.done() and not job.exception() for job in jobs)
+    with pytest.raises(Exception, match="not running"):
+        await pool.analyze(b"ok")

@@ -1,0 +1,216 @@
+"""Write-behind: idempotency under concurrency, outages, a full buffer, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.storage import ChatSettings, Storage, StorageUnavailable
+from bot.storage.models import mood_events
+from tests.storage.conftest import TcpProxy, make_storage
+
+WHEN = datetime(2026, 11, 22, 9, 5, tzinfo=UTC)
+EMOTIONS = ("happiness", "sadness", "neutral", "surprise")
+
+
+def record(store: Storage, update_id: int, user_id: int, faces: int = 1, chat_id: int = -100500) -> None:
+    store.record_analysis(
+        update_id=update_id,
+        user_id=user_id,
+        chat_id=chat_id,
+        chat_type="group",
+        emotions=[(EMOTIONS[(update_id + i) % len(EMOTIONS)], 0.8) for i in range(faces)],
+        model_version="test",
+        when=WHEN,
+    )
+
+
+async def stored_rows(store: Storage) -> int:
+    async with store.engine.connect() as conn:
+        return int((await conn.scalar(select(func.count()).select_from(mood_events))) or 0)
+
+
+async def wait_until(condition: Callable[[], bool], within_s: float = 10.0) -> None:
+    async with asyncio.timeout(within_s):
+        while not condition():  # noqa: ASYNC110 - polling a plain attribute, nothing to await on
+            await asyncio.sleep(0.02)
+
+
+async def test_concurrent_users_with_redeliveries_counted_once(db_url: str) -> None:
+    """50 users × 20 photos through two replicas at once; every 4th update is delivered twice to each."""
+    primary, replica = make_storage(db_url, flush_interval_s=0.01), make_storage(db_url, flush_interval_s=0.01)
+    await primary.start(run_retention=False)
+    await replica.start(run_retention=False)
+    expected: dict[int, int] = {}
+
+    async def user(uid: int) -> None:
+        for photo in range(20):
+            update_id = uid * 1000 + photo
+            faces = 1 + (update_id % 3)
+            expected[uid] = expected.get(uid, 0) + faces
+            record(primary, update_id, uid, faces)
+            if photo % 4 == 0:
+                record(primary, update_id, uid, faces)  # redelivered to the same replica
+                record(replica, update_id, uid, faces)  # ... and to another one
+            if photo % 7 == 0:
+                await primary.flush()
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(user(uid) for uid in range(1, 51)))
+    await asyncio.gather(primary.close(), replica.close())
+    assert primary.pending == replica.pending == 0
+
+    checker = make_storage(db_url)
+    try:
+        assert await stored_rows(checker) == sum(expected.values())
+        for uid in (1, 17, 50):
+            summary = await checker.user_summary(uid)
+            assert summary.total == expected[uid]
+        async with checker.engine.connect() as conn:
+            distinct = await conn.scalar(
+                select(func.count()).select_from(
+                    select(mood_events.c.update_key, mood_events.c.face_index).distinct().subquery()
+                )
+            )
+        assert distinct == sum(expected.values())
+    finally:
+        await checker.close()
+
+
+async def test_same_update_in_separate_flushes_is_counted_once(storage: Storage) -> None:
+    record(storage, 1, 10, faces=2)
+    assert await storage.flush() == 2
+    record(storage, 1, 10, faces=2)
+    assert await storage.flush() == 0
+    assert await stored_rows(storage) == 2
+
+
+async def test_dead_database_keeps_events_buffered() -> None:
+    store = make_storage("postgresql+asyncpg://postgres@127.0.0.1:1/x", close_timeout_s=1.0)
+    started = time.perf_counter()
+    for i in range(1000):
+        record(store, i, 7)
+    assert time.perf_counter() - started < 0.5  # recording never waits for the database
+    assert await store.flush() == 0  # no exception for the caller
+    assert store.pending == 1000
+    assert store.flush_failures == 1
+    assert await store.ping() is False
+    with pytest.raises(StorageUnavailable):
+        await store.user_summary(7)
+    with pytest.raises(StorageUnavailable):
+        await store.set_opt_out(7, True)
+    # the reads on the reply path answer anyway
+    assert await store.is_opted_out(7) is False
+    assert await store.get_chat_settings(-5) == store.default_chat_settings
+    await store.close()  # bounded, does not raise
+
+
+async def test_sqlite_outage_and_recovery(tmp_path: Path) -> None:
+    path = tmp_path / "shelly.db"
+    store = make_storage(f"sqlite+aiosqlite:///{path}")
+    await store.start(run_retention=False)
+    try:
+        for i in range(10):
+            record(store, i, 1)
+        assert await store.flush() == 10
+        await store.set_opt_out(99, True)
+        await store.save_chat_settings(-5, ChatSettings(mode="off"))
+
+        await store.engine.dispose()  # drop pooled connections, then make the file unopenable
+        moved = tmp_path / "away"
+        moved.mkdir()
+        for name in os.listdir(tmp_path):
+            if name.startswith("shelly.db"):
+                shutil.move(tmp_path / name, moved / name)
+        path.mkdir()
+
+        for i in range(10, 30):
+            record(store, i, 2)
+        assert await store.flush() == 0
+        assert store.pending == 20
+        assert not await store.ping()
+        await wait_until(lambda: store.flush_failures >= 2)  # the background task keeps retrying
+        assert await store.is_opted_out(99)  # replies go on with the last known answers
+        assert (await store.get_chat_settings(-5)).mode == "off"
+        assert not await store.is_opted_out(1)
+
+        path.rmdir()
+        for name in os.listdir(moved):
+            shutil.move(moved / name, tmp_path / name)
+        await wait_until(lambda: store.pending == 0)  # ... and catches up by itself
+        assert store.flush_failures == 0
+        assert await stored_rows(store) == 30
+    finally:
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_postgres_outage_and_recovery() -> None:
+    from tests.storage.conftest import fresh_postgres_database
+
+    async with fresh_postgres_database() as url:
+        target = make_url(url)
+        proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+        await proxy.start()
+        store = make_storage(target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
+        await store.start(run_retention=False)
+        try:
+            for i in range(10):
+                record(store, i, 1)
+            assert await store.flush() == 10
+
+            await proxy.stop()  # the database "goes away": connections cut, new ones refused
+            for i in range(10, 30):
+                record(store, i, 2)
+            assert await store.flush() == 0
+            assert store.pending == 20
+            assert not await store.ping()
+            await wait_until(lambda: store.flush_failures >= 2)
+
+            await proxy.start()  # back on the same port
+            await wait_until(lambda: store.pending == 0)
+            assert await stored_rows(store) == 30
+        finally:
+            await store.close()
+            await proxy.stop()
+
+
+async def test_full_buffer_drops_oldest_and_counts(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = make_storage(f"sqlite+aiosqlite:///{tmp_path}/s.db", buffer_size=5)
+    await store.start(run_retention=False)
+    try:
+        await store.engine.dispose()
+        for i in range(8):
+            record(store, i, 123456789)
+        assert store.pending == 5 and store.dropped == 3
+        assert "dropped" in caplog.text and "123456789" not in caplog.text
+        assert await store.flush() == 5
+        assert await store.recent_user_emotions(123456789, since=WHEN - WHEN.replace(hour=0)) == [
+            EMOTIONS[i % 4] for i in range(3, 8)
+        ]
+    finally:
+        await store.close()
+
+
+async def test_close_flushes_the_buffer(db_url: str) -> None:
+    store = make_storage(db_url, flush_interval_s=3600)
+    await store.start(run_retention=False)
+    for i in range(12):
+        record(store, i, 3)
+    assert store.pending == 12
+    await store.close()
+    assert store.pending == 0
+    checker = make_storage(db_url)
+    try:
+        assert await stored_rows(checker) == 12
+    finally:
+        await checker.close()

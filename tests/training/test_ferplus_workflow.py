@@ -1,0 +1,60 @@
+"""``shelly train --ferplus`` on a tiny synthetic npz with the real file's layout (no FER data needed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from bot.commands import evaluate as eval_command
+from bot.commands import train as train_command
+from inference.training.export import read_metadata
+
+
+def fake_npz(path: Path, rows_per_split: int = 48) -> Path:
+    rng = np.random.default_rng(0)
+    n = 3 * rows_per_split
+    votes = np.zeros((n, 10), np.uint8)
+    winner = rng.integers(0, 8, n)
+    votes[np.arange(n), winner] = 8
+    votes[np.arange(n), 8] = 2
+    usage = np.repeat(np.arange(3), rows_per_split).astype(np.int8)
+    np.savez(path, pixels=rng.integers(0, 256, (n, 48, 48), dtype=np.uint8),
+             emotion=rng.integers(0, 7, n).astype(np.int8), usage=usage, ferplus_votes=votes)
+    return path
+
+
+def parse(module: object, argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)  # type: ignore[attr-defined]
+    return parser.parse_args(argv)
+
+
+def test_train_export_and_eval(tmp_path: Path) -> None:
+    npz = fake_npz(tmp_path / "fer.npz")
+    out = tmp_path / "run"
+    argv = ["--ferplus", str(npz), "--out", str(out), "--epochs", "1", "--widths", "4,8", "--batch-size", "32",
+            "--threads", "1"]
+    assert train_command.run(parse(train_command, argv)) == 0
+    assert train_command.run(parse(train_command, argv)) == 2  # refuses to overwrite a run without --resume
+    (out / "emotion-ferplus.onnx").unlink()
+    assert train_command.run(parse(train_command, [*argv, "--export-only"])) == 0  # re-export best.pt as it is
+    model = out / "emotion-ferplus.onnx"
+    meta = read_metadata(model)
+    metrics = json.loads(meta["metrics"])
+    assert metrics["max_abs_diff_fp32_vs_torch"] < 1e-4
+    assert metrics["ferplus8_privatetest"]["n"] == 48
+    assert meta["quantization"].startswith("int8")
+    assert "fp32" in json.loads((out / "eval.json").read_text())["models"]
+
+    report_dir = tmp_path / "eval"
+    log = str(out / "log.jsonl")
+    args = parse(eval_command, [str(model), "--data", str(npz), "--out", str(report_dir), "--log", log])
+    assert eval_command.run(args) == 0
+    results = json.loads((report_dir / "results.json").read_text())
+    scores = results["models"]["emotion-ferplus"]["protocols"]
+    assert set(scores) == {"ferplus8", "ferplus7", "fer2013"} and scores["fer2013"]["n"] == 48
+    for png in ("confusion-matrix.png", "calibration.png", "learning-curves.png"):
+        assert (report_dir / png).stat().st_size > 1000
