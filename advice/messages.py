@@ -22,7 +22,7 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``already_opted_out``: a photo arrived from someone who opted out (said once, privately if possible)
 - ``forget_confirm``: /forget asks for confirmation (bot adds its own yes/no buttons)
 - ``forget_yes`` / ``forget_no``: labels of the confirmation buttons
-- ``forget_done``: stored mood counts deleted
+- ``forget_done``: stored mood counts deleted; ``{count}`` = entries removed
 - ``forget_cancelled``: /forget cancelled
 - ``stats_not_enough_data``: /stats has too little to show
 - ``stats_caption``: caption of the /stats chart; ``{photos}`` = number of photos counted, ``{days}`` = period
@@ -61,7 +61,7 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "forget_confirm": frozenset(),
     "forget_yes": frozenset(),
     "forget_no": frozenset(),
-    "forget_done": frozenset(),
+    "forget_done": frozenset({"count"}),
     "forget_cancelled": frozenset(),
     "stats_not_enough_data": frozenset(),
     "stats_caption": frozenset({"photos", "days"}),

@@ -46,8 +46,6 @@ async def on_forget_button(update: Update, context: Context) -> None:
         return
     removed = await get_deps(context).storage.forget_user(query.from_user.id)
     done = t("forget_done", language, count=removed)
-    if str(removed) not in done:
-        done = f"{done} ({removed})"
     await query.answer()
     await query.edit_message_text(done)
 

@@ -137,7 +137,7 @@ def test_message_placeholders(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("key", MESSAGE_KEYS)
 def test_text_formats_every_key(language: str, key: str) -> None:
-    values = {"max_mb": 20, "seconds": 10, "shown": 10, "total": 14, "photos": 7, "days": 30}
+    values = {"max_mb": 20, "seconds": 10, "shown": 10, "total": 14, "photos": 7, "days": 30, "count": 3}
     rendered = text(key, language, **values)
     assert rendered.strip()
     assert "{" not in rendered
