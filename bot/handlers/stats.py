@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from telegram import Update
 
+from advice.corpus import load as load_corpus
+from bot.charts import emotion_label, render_mood_chart
 from bot.deps import get_deps
 from bot.handlers.common import Context, chat_settings_and_language, is_group, reply, t
 
@@ -19,35 +21,21 @@ DAYS = 30
 TREND_DAYS_SHOWN = 7
 
 
-def _label(emotion: str, language: str) -> str:
-    try:
-        from bot.charts import emotion_label
-
-        return emotion_label(emotion, language)
-    except Exception:
-        return emotion
-
-
 def _percent(value: float, language: str) -> str:
-    try:
-        from advice.corpus import load
-
-        return load(language).percent.format(value=round(value))
-    except Exception:
-        return f"{round(value)}%"
+    return load_corpus(language).percent.format(value=round(value))
 
 
 def format_summary(summary: MoodSummary, language: str) -> str:
     """Distribution (most frequent first) and the last days of the trend, as plain text."""
     total = max(summary.total, 1)
-    lines = [f"{_label(emotion, language)}: {_percent(100 * count / total, language)} ({count})"
+    lines = [f"{emotion_label(emotion, language)}: {_percent(100 * count / total, language)} ({count})"
              for emotion, count in sorted(summary.counts.items(), key=lambda kv: -kv[1]) if count]
     trend = [(day, counts) for day, counts in summary.trend if counts][-TREND_DAYS_SHOWN:]
     if trend:
         lines.append("")
         for day, counts in trend:
             top = max(counts, key=counts.__getitem__)
-            lines.append(f"{day.isoformat()}: {_label(top, language)} ({sum(counts.values())})")
+            lines.append(f"{day.isoformat()}: {emotion_label(top, language)} ({sum(counts.values())})")
     return "\n".join(lines)
 
 
@@ -70,8 +58,6 @@ async def on_stats(update: Update, context: Context) -> None:
         return
     await reply(message, format_summary(summary, language))
     try:
-        from bot.charts import render_mood_chart
-
         png = await asyncio.get_running_loop().run_in_executor(None, render_mood_chart, summary, title, language)
     except Exception:
         log.exception("could not draw the mood chart")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import UTC, datetime
 
 import cv2
 from PIL import Image
@@ -140,3 +141,25 @@ async def test_file_over_20_mb_is_refused_before_download(harness: Harness) -> N
     [answer] = await emu.wait_for_bot_messages(PRIVATE.id, 1, timeout=30)
     assert answer["text"] == t("too_large", "en", max_mb=20)
     assert emu.calls("getFile") == []
+
+
+async def test_stats_global_is_k_anonymous(harness: Harness) -> None:
+    """/stats global: refused while fewer than 3 people contributed, then a distribution and a chart."""
+    emu = harness.emu
+    emu.user_sends_photo(PRIVATE, ANN, photos.jpeg(photos.astronaut_bgr()))
+    await emu.wait_for_bot_messages(PRIVATE.id, 1, timeout=60)
+    emu.user_sends_text(PRIVATE, ANN, "/stats global")
+    messages = await emu.wait_for_bot_messages(PRIVATE.id, 2, timeout=30)
+    assert messages[1]["text"] == t("stats_not_enough_data", "en")
+
+    now = datetime.now(UTC)
+    for update_id, other in ((900001, 2002), (900002, 3003)):
+        harness.storage.record_analysis(update_id=update_id, user_id=other, chat_id=other, chat_type="private",
+                                        emotions=[("sadness", 0.8)], model_version="test", when=now)
+    await harness.storage.flush()
+    emu.user_sends_text(PRIVATE, ANN, "/stats global")
+    messages = await emu.wait_for_bot_messages(PRIVATE.id, 4, timeout=30)
+    text, chart = messages[2]["text"], messages[3]
+    assert "(1)" in text and "(2)" in text  # one happiness (Ann's photo), two sadness
+    assert text.index("(2)") < text.index("(1)")  # most frequent first
+    Image.open(io.BytesIO(emu.file_bytes(chart["photo"][-1]["file_id"]))).load()
