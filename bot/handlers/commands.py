@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import Chat, ChatMemberUpdated, Update
 
 from bot.handlers.common import Context, chat_settings_and_language, reply, t
 
 
-async def on_start(update: Update, context: Context) -> None:
-    if update.effective_message is None:
-        return
-    _, language = await chat_settings_and_language(update, context)
-    await reply(update.effective_message, t("start", language))
+def answer_with(key: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """A handler that answers with one fixed text of Shelly's, in the chat's language."""
+
+    async def handler(update: Update, context: Context) -> None:
+        if update.effective_message is None:
+            return
+        _, language = await chat_settings_and_language(update, context)
+        await reply(update.effective_message, t(key, language))
+
+    return handler
 
 
-async def on_help(update: Update, context: Context) -> None:
-    if update.effective_message is None:
-        return
-    _, language = await chat_settings_and_language(update, context)
-    await reply(update.effective_message, t("help", language))
-
-
-async def on_privacy(update: Update, context: Context) -> None:
-    if update.effective_message is None:
-        return
-    _, language = await chat_settings_and_language(update, context)
-    await reply(update.effective_message, t("privacy", language))
-
-
-async def on_private_text(update: Update, context: Context) -> None:
-    """Plain text in a private chat: remind what she does."""
-    await on_help(update, context)
+on_start = answer_with("start")
+on_help = answer_with("help")
+on_privacy = answer_with("privacy")
+on_private_text = on_help  # plain text in a private chat: remind what she does
 
 
 async def on_my_chat_member(update: Update, context: Context) -> None:
