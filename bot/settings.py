@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = REPO_ROOT / "models"
+DEFAULT_PSEUDONYM_SECRET = "change-me-in-production"  # fine for the playground, never for a real bot
 
 
 class Settings(BaseSettings):
@@ -46,7 +47,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite+aiosqlite:///shelly.db", validation_alias=AliasChoices("DATABASE_URL", "SHELLY_DATABASE_URL")
     )
-    pseudonym_secret: SecretStr = SecretStr("change-me-in-production")  # HMAC key for user/chat pseudonyms
+    pseudonym_secret: SecretStr = SecretStr(DEFAULT_PSEUDONYM_SECRET)  # HMAC key for user/chat pseudonyms
     auto_migrate: bool = False  # upgrade the schema at start instead of refusing to start
     retention_days: int = 365
     write_buffer_size: int = 10_000

@@ -58,11 +58,15 @@ async def serve_telegram(settings: Any, stop_event: asyncio.Event | None = None)
     """Start storage and pool, then the application (polling or webhook) and the HTTP server; run until
     SIGINT/SIGTERM (or ``stop_event``); then stop in order: updates, in-flight photos, pool, storage."""
     from bot.app import build_application, start_application
+    from bot.settings import DEFAULT_PSEUDONYM_SECRET
     from bot.storage import Storage
     from bot.webserver import WebServer, make_web_app
     from inference.errors import ShellyInferenceError
     from inference.pool import InferencePool
 
+    if settings.pseudonym_secret.get_secret_value() == DEFAULT_PSEUDONYM_SECRET:
+        log.warning("SHELLY_PSEUDONYM_SECRET is the built-in placeholder: anyone with the code can recompute the "
+                    "pseudonyms in your statistics. Set a long random secret (docs/deploy.md).")
     storage = Storage.from_settings(settings)
     try:
         await storage.start()
