@@ -27,7 +27,7 @@ RUN pip install .
 COPY models /opt/shelly/models
 RUN shelly setup-models --models-dir /opt/shelly/models \
  && test -s /opt/shelly/models/centerface.onnx \
- && test -s /opt/shelly/models/emotion-ferplus.onnx \
+ && test -s /opt/shelly/models/shelly-emotion.onnx \
  && rm -rf /opt/shelly/models/.cache
 
 # ---------------------------------------------------------------------------------------------------
@@ -48,7 +48,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     SHELLY_DETECTOR_MODEL=/app/models/centerface.onnx \
-    SHELLY_EMOTION_MODEL=/app/models/emotion-ferplus.onnx \
+    SHELLY_EMOTION_MODEL=/app/models/shelly-emotion.onnx \
     SHELLY_HTTP_HOST=0.0.0.0 \
     SHELLY_HTTP_PORT=8081 \
     MPLCONFIGDIR=/tmp/matplotlib \

@@ -2,7 +2,7 @@
 
     python -m benchmarks.pipeline [--yunet PATH] [--repeats 7]
 
-Each benchmark photo is encoded as a JPEG first, as Telegram delivers them. Uses models/emotion-ferplus.onnx
+Each benchmark photo is encoded as a JPEG first, as Telegram delivers them. Uses models/shelly-emotion.onnx
 (or SHELLY_EMOTION_MODEL); a generated stand-in with the same input size when it is absent.
 """
 

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # --- Vision ---------------------------------------------------------------------------
     detector: Literal["centerface", "yunet"] = "centerface"
     detector_model: Path = MODELS_DIR / "centerface.onnx"
-    emotion_model: Path = MODELS_DIR / "emotion-ferplus.onnx"
+    emotion_model: Path = MODELS_DIR / "shelly-emotion.onnx"
     max_image_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 50_000_000
     inference_workers: int = 2

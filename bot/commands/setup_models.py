@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"setup-models: {exc}", file=sys.stderr)
         return 1
     print(f"{'installed' if changed else 'already installed'}: {target}")
-    emotion = args.models_dir / "emotion-ferplus.onnx"
+    emotion = args.models_dir / "shelly-emotion.onnx"
     if not emotion.is_file():
         print(f"note: the emotion model {emotion} is not there yet (train/export it with `shelly train`)")
     return 0

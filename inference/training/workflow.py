@@ -44,14 +44,14 @@ def train_ferplus(
             raise FileNotFoundError(f"nothing to export: {best} does not exist")
     else:
         best = fit(train.pixels, train.soft, val.pixels, val.majority, config, out)
-    model = out / "emotion-ferplus.onnx"
+    model = out / "shelly-emotion.onnx"
     rel = release(
         best, model,
         calibration_pixels=_calibration(train.pixels, config.seed), check_pixels=test.pixels,
         model_version=f"ferplus-{time.strftime('%Y%m%d')}-seed{config.seed}",
         training_data="FER2013 Training split, FER+ crowd-vote distributions (Barsoum et al. 2016)",
         eval_pixels=test.pixels, eval_labels=test.majority, eval_name="ferplus8_privatetest", int8=int8,
-        fp32_path=out / "emotion-ferplus-fp32.onnx",
+        fp32_path=out / "shelly-emotion-fp32.onnx",
     )
     from inference.training.evaluate import OnnxClassifier, evaluate, load_test_set, markdown
 

@@ -115,7 +115,7 @@ async def _count_rows(db_url: str, sql: str) -> int:
 async def test_two_webhook_replicas_answer_and_count_each_photo_once(
     fresh_postgres_url: str, tmp_path: Path
 ) -> None:
-    for name in ("centerface.onnx", "emotion-ferplus.onnx"):
+    for name in ("centerface.onnx", "shelly-emotion.onnx"):
         if not (MODELS_DIR / name).is_file():
             pytest.skip(f"models/{name} is missing (run `shelly setup-models`)")
     token = f"{5_000_000_000 + os.getpid()}:AAE{'x' * 32}"

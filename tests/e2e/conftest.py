@@ -27,7 +27,7 @@ E2E = pytest.mark.asyncio(loop_scope="session")
 
 
 def _require_models() -> None:
-    missing = [p.name for p in (MODELS / "centerface.onnx", MODELS / "emotion-ferplus.onnx") if not p.exists()]
+    missing = [p.name for p in (MODELS / "centerface.onnx", MODELS / "shelly-emotion.onnx") if not p.exists()]
     if missing:
         pytest.skip(f"models missing: {missing} (run `shelly setup-models` and provide the emotion model)")
 

@@ -44,7 +44,7 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def models_present() -> None:
-    for name in ("centerface.onnx", "emotion-ferplus.onnx"):
+    for name in ("centerface.onnx", "shelly-emotion.onnx"):
         if not (MODELS_DIR / name).is_file():
             pytest.skip(f"models/{name} is missing (run `shelly setup-models`)")
 

@@ -39,9 +39,9 @@ def test_train_export_and_eval(tmp_path: Path) -> None:
             "--threads", "1"]
     assert train_command.run(parse(train_command, argv)) == 0
     assert train_command.run(parse(train_command, argv)) == 2  # refuses to overwrite a run without --resume
-    (out / "emotion-ferplus.onnx").unlink()
+    (out / "shelly-emotion.onnx").unlink()
     assert train_command.run(parse(train_command, [*argv, "--export-only"])) == 0  # re-export best.pt as it is
-    model = out / "emotion-ferplus.onnx"
+    model = out / "shelly-emotion.onnx"
     meta = read_metadata(model)
     metrics = json.loads(meta["metrics"])
     assert metrics["max_abs_diff_fp32_vs_torch"] < 1e-4
@@ -54,7 +54,7 @@ def test_train_export_and_eval(tmp_path: Path) -> None:
     args = parse(eval_command, [str(model), "--data", str(npz), "--out", str(report_dir), "--log", log])
     assert eval_command.run(args) == 0
     results = json.loads((report_dir / "results.json").read_text())
-    scores = results["models"]["emotion-ferplus"]["protocols"]
+    scores = results["models"]["shelly-emotion"]["protocols"]
     assert set(scores) == {"ferplus8", "ferplus7", "fer2013"} and scores["fer2013"]["n"] == 48
     for png in ("confusion-matrix.png", "calibration.png", "learning-curves.png"):
         assert (report_dir / png).stat().st_size > 1000
