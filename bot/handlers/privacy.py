@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.deps import get_deps
 from bot.handlers.common import Context, chat_settings_and_language, reply, t
 
-# button labels (the advice corpus has no keys for them yet)
-_BUTTONS = {
-    "en": ("Yes, forget me", "No, keep it"),
-    "de": ("Ja, vergiss mich", "Nein, behalten"),
-}
-
 
 def _labels(language: str) -> tuple[str, str]:
-    return _BUTTONS.get(language, _BUTTONS["en"])
+    return t("forget_yes", language), t("forget_no", language)
 
 
 async def on_forget(update: Update, context: Context) -> None:
@@ -50,19 +47,19 @@ async def on_forget_button(update: Update, context: Context) -> None:
     await query.edit_message_text(done)
 
 
-async def on_optout(update: Update, context: Context) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    await get_deps(context).storage.set_opt_out(user.id, True)
-    _, language = await chat_settings_and_language(update, context)
-    await reply(message, t("opted_out", language))
+def _opt_out_handler(opted_out: bool, key: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """/optout and /optin: store the choice for this user and confirm it."""
+
+    async def handler(update: Update, context: Context) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        await get_deps(context).storage.set_opt_out(user.id, opted_out)
+        _, language = await chat_settings_and_language(update, context)
+        await reply(message, t(key, language))
+
+    return handler
 
 
-async def on_optin(update: Update, context: Context) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    await get_deps(context).storage.set_opt_out(user.id, False)
-    _, language = await chat_settings_and_language(update, context)
-    await reply(message, t("opted_in", language))
+on_optout = _opt_out_handler(True, "opted_out")
+on_optin = _opt_out_handler(False, "opted_in")
