@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
+import pytest
+import telegram
+from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.emulator import BotApiEmulator, Chat, User
 from tests import photos
@@ -69,3 +77,90 @@ async def test_privacy_mode_hides_plain_group_messages_until_admin() -> None:
         emu.set_member_status(group.id, emu.bot_user["id"], "administrator")
         emu.user_sends_text(group, user, "hello again")
         assert len(emu.pending_updates()) == 2
+
+
+# --- injected faults, seen through a real python-telegram-bot Bot ---------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def _bot_and_photo() -> AsyncIterator[tuple[BotApiEmulator, telegram.Bot, str]]:
+    """A started emulator, a PTB Bot talking to it, and the file_id of a photo a user sent."""
+    async with BotApiEmulator(TOKEN) as emu:
+        msg = emu.user_sends_photo(Chat(5, "private"), User(5, "Zed"), photos.jpeg(photos.astronaut_bgr()))
+        bot = telegram.Bot(TOKEN, base_url=emu.base_url, base_file_url=emu.base_file_url)
+        async with bot:
+            yield emu, bot, msg["photo"][-1]["file_id"]
+
+
+async def _next_fault(queue: asyncio.Queue[dict[str, Any]]) -> dict[str, Any]:
+    while (event := await asyncio.wait_for(queue.get(), 10))["type"] != "fault":
+        pass
+    return event
+
+
+async def test_fail_next_on_get_file_and_download_surface_as_network_errors() -> None:
+    async with _bot_and_photo() as (emu, bot, file_id):
+        emu.fail_next("getFile", status=502)
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await bot.get_file(file_id)
+        file = await bot.get_file(file_id)  # the fault was used up
+        emu.fail_next("file", status=502, times=2)
+        for _ in range(2):
+            with pytest.raises(NetworkError, match="Bad Gateway"):
+                await file.download_as_bytearray()
+        assert bytes(await file.download_as_bytearray()) == emu.file_bytes(file_id)
+        assert len(emu.calls("file")) == 3 and file.file_path.endswith("/" + emu.calls("file")[0]["file_path"])
+        emu.fail_next("sendMessage", status=429, retry_after=7)
+        with pytest.raises(RetryAfter, match="Retry in 7 seconds"):
+            await bot.send_message(5, "hi")
+        emu.fail_next("sendMessage", status=500, description="Internal Server Error: boom")
+        with pytest.raises(NetworkError, match="boom"):
+            await bot.send_message(5, "hi")
+        assert emu.bot_messages(5) == []  # failed requests are not executed
+
+
+async def test_drop_next_closes_the_connection_without_an_answer() -> None:
+    async with _bot_and_photo() as (emu, bot, file_id):
+        emu.drop_next("sendMessage")
+        with pytest.raises(NetworkError) as caught:
+            await bot.send_message(5, "hi")
+        assert not isinstance(caught.value, TimedOut)  # dropped at once, not a timeout
+        assert emu.bot_messages(5) == []  # not executed
+        await bot.send_message(5, "again")
+        assert [m["text"] for m in emu.bot_messages(5)] == ["again"]
+        file = await bot.get_file(file_id)
+        emu.drop_next("file")
+        with pytest.raises(NetworkError):
+            await file.download_as_bytearray()
+        assert bytes(await file.download_as_bytearray()) == emu.file_bytes(file_id)
+
+
+async def test_slow_body_trickles_the_download() -> None:
+    seconds = 1.0
+    async with _bot_and_photo() as (emu, bot, file_id):
+        file = await bot.get_file(file_id)
+        events = emu.subscribe()
+        emu.slow_body_next("file", seconds=seconds)
+        started = time.monotonic()
+        download = asyncio.create_task(file.download_as_bytearray())
+        assert (await _next_fault(events))["fault"] == "slow_body"  # headers are out, the body is trickling
+        assert not download.done()
+        data = await download
+        finished = time.monotonic()
+        # the last byte left the emulator only after `seconds`, and the download could not end before it
+        assert (await _next_fault(events)) == {"type": "fault", "chat_id": None, "message": None,
+                                               "method": "file", "fault": "slow_body_done"}
+        assert finished - started >= seconds
+        assert bytes(data) == emu.file_bytes(file_id)
+
+
+async def test_stall_next_delays_the_answer_and_then_answers() -> None:
+    async with _bot_and_photo() as (emu, bot, file_id):
+        events = emu.subscribe()
+        emu.stall_next("getFile", seconds=0.5)
+        started = time.monotonic()
+        call = asyncio.create_task(bot.get_file(file_id))
+        assert (await _next_fault(events))["fault"] == "stall"
+        assert not call.done()
+        assert (await call).file_id == file_id
+        assert time.monotonic() - started >= 0.5
