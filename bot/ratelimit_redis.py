@@ -6,7 +6,9 @@ Telegram's flood limits (about 30 messages per second per bot, 20 per minute per
 from that chat's bucket. Both are taken atomically in one Lua script with Redis' own clock, so replicas
 on different machines agree. A ``RetryAfter`` from Telegram pauses *all* replicas for that long (a
 shared pause key) and the request is retried, like ``AIORateLimiter``. If Redis is unreachable the
-limiter falls back to in-process limits (logged once) rather than stopping Shelly from answering.
+limiter falls back to in-process limits rather than stopping Shelly from answering, and leaves Redis
+alone for ``redis_retry_s`` before trying it again (so a dead Redis costs one failed dial per interval,
+not one per request). Outages and recoveries are logged once each.
 
 ``make_rate_limiter(settings)`` picks this limiter when ``settings.redis_url`` is set and PTB's
 ``AIORateLimiter`` otherwise.
@@ -20,12 +22,15 @@ import datetime as dt
 import hashlib
 import logging
 import random
+import time
+import warnings
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from telegram import constants
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 if TYPE_CHECKING:
     from aiolimiter import AsyncLimiter
@@ -87,7 +92,7 @@ class RedisRateLimiter(BaseRateLimiter[int]):
     """Token buckets in Redis shared by every replica that uses the same ``namespace``.
 
     ``rate_limit_args`` (per request, e.g. ``bot.send_message(..., rate_limit_args=5)``) overrides
-    ``max_retries`` like with ``AIORateLimiter``.
+    ``max_retries`` like with ``AIORateLimiter``. ``clock`` (monotonic seconds) times the Redis back-off.
     """
 
     def __init__(
@@ -102,6 +107,8 @@ class RedisRateLimiter(BaseRateLimiter[int]):
         group_time_period: float = 60.0,
         max_retries: int = 3,
         max_wait_s: float = 120.0,
+        redis_retry_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if client is None and redis_url is None:
             raise ValueError("RedisRateLimiter needs redis_url or client")
@@ -116,7 +123,9 @@ class RedisRateLimiter(BaseRateLimiter[int]):
         self._max_wait_s = max_wait_s
         self._take: Any = None
         self._pause: Any = None
-        self._fallback_logged = False
+        self._redis_retry_s = redis_retry_s
+        self._clock = clock
+        self._redis_down_until: float | None = None  # clock time before which Redis is not tried again
         self._local_overall: AsyncLimiter | None = None
         self._local_groups: dict[str | int, AsyncLimiter] = {}
 
@@ -132,7 +141,7 @@ class RedisRateLimiter(BaseRateLimiter[int]):
         try:
             await self._client.ping()
         except Exception as exc:  # Redis down at start: keep going with local limits
-            self._log_fallback(exc)
+            self._redis_failed(exc)
 
     async def shutdown(self) -> None:
         if self._client is not None and self._owns_client:
@@ -163,17 +172,41 @@ class RedisRateLimiter(BaseRateLimiter[int]):
             args += self._bucket_args(*self._group)
         return keys, args, group
 
+    def _redis_usable(self) -> bool:
+        """Whether this request may use Redis; while Redis is down, one request per interval probes it."""
+        if self._take is None:
+            return False
+        if self._redis_down_until is None:
+            return True
+        if self._clock() < self._redis_down_until:
+            return False
+        self._redis_down_until = self._clock() + self._redis_retry_s  # this request is the probe
+        return True
+
+    def _redis_failed(self, exc: BaseException) -> None:
+        if self._redis_down_until is None:
+            _LOGGER.warning("Redis rate limiter unavailable (%s); using per-process limits, retrying every %.0f s",
+                            type(exc).__name__, self._redis_retry_s)
+        self._redis_down_until = self._clock() + self._redis_retry_s
+
+    def _redis_worked(self) -> None:
+        if self._redis_down_until is not None:
+            self._redis_down_until = None
+            _LOGGER.warning("Redis rate limiter reachable again; shared limits resumed")
+
     async def _acquire(self, data: dict[str, Any]) -> None:
         keys, args, group = self._buckets(data)
         while True:
-            try:
-                if self._take is None:
-                    raise ConnectionError("rate limiter not initialised")
-                wait_ms = int(await self._take(keys=[f"{self._ns}:pause", *keys], args=args))
-            except Exception as exc:
-                self._log_fallback(exc)
+            if not self._redis_usable():
                 await self._acquire_local(bool(keys), group)
                 return
+            try:
+                wait_ms = int(await self._take(keys=[f"{self._ns}:pause", *keys], args=args))
+            except Exception as exc:
+                self._redis_failed(exc)
+                await self._acquire_local(bool(keys), group)
+                return
+            self._redis_worked()
             if wait_ms <= 0:
                 return
             # a little jitter so waiting replicas don't stampede Redis at the same millisecond
@@ -194,18 +227,13 @@ class RedisRateLimiter(BaseRateLimiter[int]):
                 self._local_overall = AsyncLimiter(*self._overall)
             await self._local_overall.acquire()
 
-    def _log_fallback(self, exc: BaseException) -> None:
-        if not self._fallback_logged:
-            self._fallback_logged = True
-            _LOGGER.warning("Redis rate limiter unavailable (%s); using per-process limits", type(exc).__name__)
-
     async def _pause_everyone(self, seconds: float) -> float:
         ms = int(seconds * 1000) + 100
-        try:
-            if self._pause is not None:
+        if self._pause is not None and self._redis_usable():
+            try:
                 return int(await self._pause(keys=[f"{self._ns}:pause"], args=[ms])) / 1000.0
-        except Exception as exc:
-            self._log_fallback(exc)
+            except Exception as exc:
+                self._redis_failed(exc)
         return ms / 1000.0
 
     # --- PTB hook -------------------------------------------------------------------------------
@@ -227,18 +255,19 @@ class RedisRateLimiter(BaseRateLimiter[int]):
                 if attempt == max_retries:
                     _LOGGER.warning("Rate limit hit on %s after %d retries", endpoint, max_retries)
                     raise
-                delay = await self._pause_everyone(_retry_after_seconds(exc))
+                delay = await self._pause_everyone(retry_after_seconds(exc))
                 _LOGGER.info("Rate limit hit on %s; all replicas pause %.1f s", endpoint, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
 
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    # PTB 22 keeps a timedelta in ``_retry_after``; the public attribute's type is being deprecated
-    value = getattr(exc, "_retry_after", None)
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    return float(value if value is not None else 1.0)
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """``RetryAfter.retry_after`` in seconds: an int in PTB 22 by default, a timedelta with ``PTB_TIMEDELTA``
+    (and in PTB 23). Reading the int form warns about that change; the warning is not ours to act on."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def _namespace(settings: Settings) -> str:

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
-from bot.ratelimit_redis import RedisRateLimiter, make_rate_limiter
+from bot.ratelimit_redis import RedisRateLimiter, make_rate_limiter, retry_after_seconds
 from bot.settings import Settings
 
 
@@ -63,6 +63,7 @@ async def test_two_replicas_share_the_group_budget(redis_url: str, namespace: st
 async def test_private_chats_only_use_the_bot_wide_budget(redis_url: str, namespace: str) -> None:
     limiter = RedisRateLimiter(redis_url, namespace=namespace, overall_max_rate=10, overall_time_period=1)
     await limiter.initialize()
+    client = Redis.from_url(redis_url)
     calls = 0
 
     async def callback() -> bool:
@@ -71,14 +72,18 @@ async def test_private_chats_only_use_the_bot_wide_budget(redis_url: str, namesp
         return True
 
     try:
-        start = time.monotonic()
-        # 10 private chats at once fit the burst; no chat_id (getMe) is never limited
+        # requests without a chat_id (getMe) never touch a budget
+        await asyncio.gather(*[limiter.process_request(callback, (), {}, "getMe", {}, None) for _ in range(20)])
+        assert [k async for k in client.scan_iter(f"{namespace}:*")] == []
+        # 10 private chats take their tokens from the bot-wide bucket only: no per-chat buckets
         await asyncio.gather(*[
             limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 1000 + i}, None) for i in range(10)
-        ], *[limiter.process_request(callback, (), {}, "getMe", {}, None) for _ in range(20)])
-        assert time.monotonic() - start < 0.8
+        ])
+        assert [k async for k in client.scan_iter(f"{namespace}:*")] == [f"{namespace}:bot".encode()]
+        assert float(await client.hget(f"{namespace}:bot", "t") or 99) < 1  # the burst of 10 is used up
         assert calls == 30
     finally:
+        await client.aclose()
         await limiter.shutdown()
         await _cleanup(redis_url, namespace)
 
@@ -143,17 +148,133 @@ async def test_retry_after_is_raised_after_max_retries(redis_url: str, namespace
 async def test_falls_back_to_local_limits_when_redis_is_down() -> None:
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0", group_max_rate=2, group_time_period=1)
     await limiter.initialize()
+    admitted: list[float] = []
 
     async def callback() -> bool:
+        admitted.append(time.monotonic())
         return True
 
     try:
         results = await asyncio.wait_for(asyncio.gather(*[
-            limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": -5}, None) for _ in range(3)
-        ]), timeout=10)
-        assert results == [True, True, True]
+            limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": -5}, None) for _ in range(6)
+        ]), timeout=20)
     finally:
         await limiter.shutdown()
+    assert results == [True] * 6
+    # the per-process fallback still limits the group: a burst of 2, then 2 per second (not all 6 at once)
+    admitted.sort()
+    assert admitted[-1] - admitted[0] >= 1.5, [round(t - admitted[0], 2) for t in admitted]
+    for i, t0 in enumerate(admitted):
+        assert sum(1 for t in admitted[i:] if t - t0 < 1.0) <= 4, [round(t - admitted[0], 2) for t in admitted]
+
+
+class FlakyRedis:
+    """A TCP front for Redis that counts dials: while down it accepts and closes at once, while up it
+    forwards to the real Redis on 127.0.0.1:6379."""
+
+    def __init__(self) -> None:
+        self.up = False
+        self.dials = 0
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    async def __aenter__(self) -> FlakyRedis:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for task in self._pipes:
+            task.cancel()
+        await self._server.wait_closed()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"redis://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/15"
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.dials += 1
+        if not self.up:
+            writer.close()
+            return
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 6379)
+        for src, dst in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(src, dst))
+            self._pipes.add(task)
+            task.add_done_callback(self._pipes.discard)
+
+    @staticmethod
+    async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        try:
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+        finally:
+            dst.close()
+
+
+async def test_a_dead_redis_is_dialled_once_per_retry_interval() -> None:
+    now = [1000.0]
+    async with FlakyRedis() as redis_front:
+        limiter = RedisRateLimiter(redis_front.url, redis_retry_s=5, overall_max_rate=1000, clock=lambda: now[0])
+        await limiter.initialize()
+
+        async def callback() -> bool:
+            return True
+
+        async def burst(n: int) -> None:
+            await asyncio.gather(*[limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 10 + i}, None)
+                                   for i in range(n)])
+
+        try:
+            assert redis_front.dials >= 1  # the ping at start found it down
+            dials = redis_front.dials
+            await burst(20)
+            assert redis_front.dials == dials  # nobody dialled while the back-off lasts
+            now[0] += 4.9
+            await burst(5)
+            assert redis_front.dials == dials
+            now[0] += 0.1  # the interval is over: one request probes, the others stay local
+            await burst(5)
+            assert redis_front.dials > dials
+            dials = redis_front.dials
+            await burst(5)
+            assert redis_front.dials == dials  # still down: the next probe only after another interval
+        finally:
+            await limiter.shutdown()
+
+
+async def test_shared_limits_resume_when_redis_comes_back(redis_url: str, namespace: str) -> None:
+    now = [1000.0]
+    client = Redis.from_url(redis_url)
+    async with FlakyRedis() as redis_front:
+        limiter = RedisRateLimiter(redis_front.url, namespace=namespace, redis_retry_s=5, clock=lambda: now[0])
+        await limiter.initialize()
+
+        async def callback() -> bool:
+            return True
+
+        try:
+            await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 1}, None)
+            assert not await client.exists(f"{namespace}:bot")  # served by the local fallback
+            redis_front.up = True
+            await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 1}, None)
+            assert not await client.exists(f"{namespace}:bot")  # not retried before the interval is over
+            now[0] += 5
+            await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 1}, None)
+            assert await client.exists(f"{namespace}:bot")  # back on the shared budget
+        finally:
+            await limiter.shutdown()
+            await client.aclose()
+            await _cleanup(redis_url, namespace)
+
+
+def test_retry_after_seconds_reads_both_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert retry_after_seconds(RetryAfter(7)) == 7.0
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # PTB 23's form: a timedelta
+    assert retry_after_seconds(RetryAfter(dt.timedelta(seconds=2.5))) == 2.5
 
 
 def test_factory_picks_redis_only_when_configured() -> None:
