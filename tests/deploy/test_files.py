@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
 
@@ -37,12 +41,64 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in env.items()}
 
 
+def _interpolate(value: str) -> str:
+    """Compose's ``${VAR}`` / ``${VAR:?message}`` with a placeholder for each variable from .env."""
+    return re.sub(r"\$\{(\w+)[^}]*\}", lambda m: f"placeholder-{m.group(1).lower()}", value)
+
+
+def _settings_from(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> Settings:
+    """The Settings a process would build from exactly ``env`` (nothing from this test process's environment)."""
+    for key in list(os.environ):
+        if key.startswith("SHELLY_") or key in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN"):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, _interpolate(value))
+    return Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_compose_bot_environments_are_valid_settings(compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    services = compose["services"]
+    postgres_env = _env(services["postgres"])
+    fields = {f"SHELLY_{n.upper()}" for n in Settings.model_fields}
+    for name, mode in (("shelly", "polling"), ("shelly-webhook", "webhook"), ("migrate", "polling")):
+        env = _env(services[name])
+        assert {k for k in env if k.startswith("SHELLY_")} <= fields, name  # no typo silently ignored
+        with monkeypatch.context() as patch:
+            settings = _settings_from(patch, env)
+        assert settings.mode == mode, name
+        # the bots do not migrate by themselves: the migrate job does, once, before any bot starts
+        assert not settings.auto_migrate, f"{name}: set SHELLY_AUTO_MIGRATE=0 (compose has a migrate job)"
+        db = make_url(settings.database_url)
+        assert (db.drivername, db.host, db.port) == ("postgresql+asyncpg", "postgres", 5432), name
+        assert (db.username, db.database) == (postgres_env["POSTGRES_USER"], postgres_env["POSTGRES_DB"]), name
+        assert db.password == "placeholder-postgres_password"  # from .env, never written in compose
+        if name == "migrate":
+            continue
+        # the healthcheck asks /healthz on the port the bot listens on
+        code = services[name]["healthcheck"]["test"]
+        assert code[:3] == ["CMD", "python", "-c"]
+        compile(code[3], "healthcheck", "exec")
+        assert f"http://127.0.0.1:{settings.http_port}/healthz" in code[3], name
+        assert settings.http_host == "0.0.0.0"
+    with monkeypatch.context() as patch:
+        web = _settings_from(patch, _env(services["shelly-webhook"]))
+    redis = make_url(web.redis_url or "")
+    assert redis.host in services and services[redis.host]["command"][0] == "redis-server"
+    assert f"path {web.webhook_path}" in CADDYFILE.read_text()  # the proxy forwards the route the bot serves
+    assert f"{web.http_port}" in services["shelly-webhook"]["expose"]
+
+
 def test_compose_services_and_dependencies(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert {"postgres", "migrate", "shelly", "shelly-webhook", "proxy", "redis"} <= set(services)
 
     pg = services["postgres"]
-    assert "pg_isready" in " ".join(pg["healthcheck"]["test"])
+    kind, command = pg["healthcheck"]["test"]
+    probe = shlex.split(command)
+    assert kind == "CMD-SHELL" and probe[0] == "pg_isready"
+    # it probes the database the bots use, as the user they use
+    assert (probe[probe.index("-U") + 1], probe[probe.index("-d") + 1]) == (
+        _env(pg)["POSTGRES_USER"], _env(pg)["POSTGRES_DB"])
     assert any(str(v).startswith("pgdata:") for v in pg["volumes"])
     assert "pgdata" in compose["volumes"]
 
@@ -104,34 +160,79 @@ def test_compose_has_no_inline_secrets_and_pinned_images(compose: dict[str, Any]
     assert "TELEGRAM_BOT_TOKEN=" not in text and "123456" not in text
 
 
-def test_dockerfile() -> None:
-    text = DOCKERFILE.read_text()
-    lines = [ln.strip() for ln in re.sub(r"\\\n", " ", text).splitlines() if ln.strip() and not ln.startswith("#")]
-    instructions = [ln.split(None, 1) for ln in lines]
-    names = [i[0].upper() for i in instructions]
-    args = {k: v for k, v in (ln.split(None, 1)[1].split("=", 1) for ln in lines if ln.startswith("ARG ")
-                                                                       and "=" in ln)}
-    froms = [i[1] for i in instructions if i[0].upper() == "FROM"]
-    assert froms, "no FROM"
-    for spec in froms:
-        image = spec.split()[0]
-        image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), image)
-        assert image.startswith("python:3.11") and "slim" in image, image
-        assert not image.endswith(":latest") and ":" in image
-    runs = " ".join(i[1] for i in instructions if i[0].upper() == "RUN")
-    assert "pip install ." in runs
-    assert "shelly setup-models" in runs
-    assert runs.index("pip install .") < runs.index("shelly setup-models")
-    user = [i[1] for i in instructions if i[0].upper() == "USER"]
-    assert user and user[-1].split(":")[0] not in ("root", "0")
-    assert names.index("USER") > max(i for i, n in enumerate(names) if n == "RUN")  # no RUN as root after USER
-    health = next(i[1] for i in instructions if i[0].upper() == "HEALTHCHECK")
-    assert "/healthz" in health and "urllib" in health and "curl" not in health
-    assert ["STOPSIGNAL", "SIGTERM"] in [[i[0].upper(), i[1]] for i in instructions]
-    assert any(n == "CMD" for n in names)
-    env = " ".join(i[1] for i in instructions if i[0].upper() == "ENV")
-    assert "SHELLY_HTTP_HOST=0.0.0.0" in env  # reachable by the proxy / healthcheck inside the container
-    assert "SHELLY_DETECTOR_MODEL=/app/models/centerface.onnx" in env
+@dataclass
+class Stage:
+    image: str
+    name: str
+    instructions: list[tuple[str, str]]  # (INSTRUCTION, arguments)
+
+    def args(self, instruction: str) -> list[str]:
+        return [rest for op, rest in self.instructions if op == instruction]
+
+    def index(self, instruction: str, containing: str) -> int:
+        return next(i for i, (op, rest) in enumerate(self.instructions) if op == instruction and containing in rest)
+
+    def env(self) -> dict[str, str]:
+        return dict(token.split("=", 1) for rest in self.args("ENV") for token in shlex.split(rest))
+
+
+def _dockerfile_stages() -> list[Stage]:
+    """The Dockerfile as build stages of instructions (continuations joined, global ARGs substituted)."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    args: dict[str, str] = {}
+    stages: list[Stage] = []
+    for line in (ln.strip() for ln in text.splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        op, _, rest = line.partition(" ")
+        op, rest = op.upper(), rest.strip()
+        if op == "ARG" and not stages:
+            key, _, value = rest.partition("=")
+            args[key] = value
+        elif op == "FROM":
+            image, _, name = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], rest).partition(" AS ")
+            stages.append(Stage(image.strip(), name.strip(), []))
+        else:
+            stages[-1].instructions.append((op, rest))
+    return stages
+
+
+def test_dockerfile_builds_in_two_pinned_stages_and_runs_unprivileged() -> None:
+    stages = _dockerfile_stages()
+    assert [s.name for s in stages] == ["build", "runtime"]
+    for stage in stages:  # pinned slim Python, never :latest
+        assert re.fullmatch(r"python:3\.11\.\d+-slim(-\w+)?", stage.image), stage.image
+    build, runtime = stages
+    # the models are fetched and verified after the package is installed, in the build stage only
+    assert build.index("RUN", "pip install .") < build.index("RUN", "shelly setup-models")
+    assert not any("pip install" in run or "setup-models" in run for run in runtime.args("RUN"))
+    copied = {rest.split()[-1]: rest.split()[1] for rest in runtime.args("COPY") if rest.startswith("--from=build")}
+    assert copied == {"/opt/venv": "/opt/venv", "/app/models": "/opt/shelly/models"}
+    # nothing runs as root after USER; the user is not root
+    user = runtime.args("USER")[-1].split(":")[0]
+    assert user not in ("root", "0")
+    assert runtime.index("USER", "") > max(i for i, (op, _) in enumerate(runtime.instructions) if op == "RUN")
+
+
+def test_dockerfile_environment_is_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = _dockerfile_stages()[-1]
+    env = runtime.env()
+    shelly_keys = {k for k in env if k.startswith("SHELLY_")}
+    assert shelly_keys <= {f"SHELLY_{n.upper()}" for n in Settings.model_fields}, shelly_keys
+    settings = _settings_from(monkeypatch, env)
+    assert settings.http_host == "0.0.0.0"  # reachable by the proxy and the healthcheck inside the container
+    assert str(settings.detector_model).startswith("/app/models/")
+    assert str(settings.emotion_model).startswith("/app/models/")
+    assert settings.database_url.startswith("sqlite+aiosqlite:////app/data/")
+    assert runtime.args("EXPOSE") == [str(settings.http_port)]
+    # the healthcheck is exec form, needs no curl (slim has none) and asks /healthz on that port
+    health = runtime.args("HEALTHCHECK")[0]
+    argv = json.loads(health[health.index("CMD") + 3:])
+    assert argv[:2] == ["python", "-c"]
+    compile(argv[2], "healthcheck", "exec")
+    assert "/healthz" in argv[2] and "SHELLY_HTTP_PORT" in argv[2]
+    assert runtime.args("STOPSIGNAL") == ["SIGTERM"]
+    assert json.loads(runtime.args("CMD")[-1]) == ["shelly", "run"]
 
 
 def test_dockerignore_keeps_secrets_and_junk_out() -> None:
