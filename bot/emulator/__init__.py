@@ -40,6 +40,12 @@ User side (Python, used by tests/e2e and bot/playground)::
     await emu.wait_for_calls(method, count, timeout=10.0)                  # -> list[dict]
     emu.file_bytes(file_id)             # bytes of any file (user's or bot's)
     emu.set_member_status(chat_id, user_id, "administrator")   # "creator"/"administrator"/"member"/...
+
+    # groups: several simulated people; who speaks is the ``user`` of each call (switch sender freely)
+    emu.add_member(chat, user, status="member")   # known before they speak (names in getChatMember)
+    emu.members(chat_id)                # ChatMember dicts of everyone the chat has seen
+    emu.set_privacy_mode(True)          # BotFather's /setprivacy, at any time; getMe reports it
+    emu.chat_history(chat_id)           # every message (people's and the bot's) in order
     emu.calls("sendPhoto")              # recorded request params (files as {"filename", "size"})
     emu.my_commands()                   # {scope key: [{"command", "description"}]}; scope key like
                                         # "all_private_chats", "all_group_chats",

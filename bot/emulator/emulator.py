@@ -126,6 +126,28 @@ class BotApiEmulator:
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         self._state.members[(chat_id, user_id)] = status
 
+    # --- groups ---------------------------------------------------------------------------------
+    def add_member(self, chat: Chat, user: User, status: str = "member") -> None:
+        """Put a simulated person in a group before they say anything (``getChatMember``,
+        ``getChatAdministrators`` then know their name); ``status`` like ``set_member_status``."""
+        self._state.remember(chat.to_telegram(), user.to_telegram())
+        self._state.members[(chat.id, user.id)] = status
+
+    def members(self, chat_id: int) -> list[Json]:
+        """ChatMember dicts of everyone the chat has seen (the bot included once it has a status)."""
+        return [self._state.member(chat_id, uid) for (cid, uid) in self._state.members if cid == chat_id]
+
+    def set_privacy_mode(self, enabled: bool) -> None:
+        """BotFather's ``/setprivacy``: with privacy on, the bot sees only commands, replies to itself and,
+        as an administrator, everything in groups; ``getMe`` reports it."""
+        self.privacy_mode = self._state.privacy_mode = enabled
+        self.bot_user["can_read_all_group_messages"] = not enabled
+
+    def chat_history(self, chat_id: int) -> list[Json]:
+        """Every message in the chat, people's and the bot's, in order (edits applied, deleted removed)."""
+        return sorted((m for (cid, _), m in self._state.messages.items() if cid == chat_id),
+                      key=lambda m: m["message_id"])
+
     # --- what the bot did -----------------------------------------------------------------------
     def bot_messages(self, chat_id: int) -> list[Json]:
         """The bot's messages in a chat, in order (edits applied, deleted ones removed)."""

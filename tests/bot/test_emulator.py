@@ -164,3 +164,55 @@ async def test_stall_next_delays_the_answer_and_then_answers() -> None:
         assert not call.done()
         assert (await call).file_id == file_id
         assert time.monotonic() - started >= 0.5
+
+
+# --- a group with several simulated members (what the group playground drives) --------------------------------
+
+
+async def test_group_members_admin_and_switching_sender() -> None:
+    group = Chat(-100777, "supergroup", "Reef")
+    ada, ben, cy = User(71, "Ada", language_code="de"), User(72, "Ben"), User(73, "Cy")
+    async with BotApiEmulator(TOKEN) as emu:
+        emu.add_member(group, ada, "administrator")
+        emu.add_member(group, ben)
+        emu.add_member(group, cy)
+        bot = telegram.Bot(TOKEN, base_url=emu.base_url, base_file_url=emu.base_file_url)
+        async with bot:
+            admins = await bot.get_chat_administrators(group.id)
+            assert [(a.user.first_name, a.status) for a in admins] == [("Ada", "administrator")]
+            assert (await bot.get_chat_member(group.id, cy.id)).user.first_name == "Cy"
+            assert (await bot.get_chat_member(group.id, 999)).status == "left"
+            assert sorted(m["user"]["first_name"] for m in emu.members(group.id)) == ["Ada", "Ben", "Cy"]
+            # Ben posts a photo, Ada answers it with /mood: one update each, from the right person
+            photo = emu.user_sends_photo(group, ben, photos.jpeg(photos.astronaut_bgr()))
+            emu.user_sends_text(group, ada, "/mood", reply_to_message_id=photo["message_id"])
+            first, second = await bot.get_updates()
+            assert first.message is not None and first.message.from_user is not None
+            assert first.message.from_user.first_name == "Ben" and first.message.photo
+            assert second.message is not None and second.message.from_user is not None
+            assert second.message.from_user.language_code == "de"
+            assert second.message.reply_to_message is not None
+            assert second.message.reply_to_message.message_id == photo["message_id"]
+            await bot.get_updates(offset=second.update_id + 1)  # confirm both
+            answer = await bot.send_message(group.id, "calm", reply_to_message_id=photo["message_id"])
+            assert [(m.get("from") or {}).get("first_name") for m in emu.chat_history(group.id)] == [
+                "Ben", "Ada", "Shelly"]
+            assert emu.chat_history(group.id)[-1]["message_id"] == answer.message_id
+
+
+async def test_privacy_mode_can_be_switched_like_botfather_setprivacy() -> None:
+    group, ben = Chat(-100778, "group", "Tide"), User(72, "Ben")
+    async with BotApiEmulator(TOKEN) as emu:
+        bot = telegram.Bot(TOKEN, base_url=emu.base_url, base_file_url=emu.base_file_url)
+        async with bot:
+            emu.set_privacy_mode(True)
+            assert (await bot.get_me()).can_read_all_group_messages is False
+            emu.user_sends_text(group, ben, "hello")
+            emu.user_sends_text(group, ben, "/stats")
+            answer = await bot.send_message(group.id, "stats")
+            emu.user_sends_text(group, ben, "thanks", reply_to_message_id=answer.message_id)
+            assert [u.message.text for u in await bot.get_updates() if u.message] == ["/stats", "thanks"]
+            emu.set_privacy_mode(False)
+            assert (await bot.get_me()).can_read_all_group_messages is True
+            emu.user_sends_text(group, ben, "hello again")
+            assert [u.message.text for u in await bot.get_updates() if u.message][-1] == "hello again"
