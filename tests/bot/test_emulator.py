@@ -166,6 +166,19 @@ async def test_stall_next_delays_the_answer_and_then_answers() -> None:
         assert time.monotonic() - started >= 0.5
 
 
+async def test_slow_body_on_a_bot_api_method_still_answers() -> None:
+    async with _bot_and_photo() as (emu, bot, _):
+        events = emu.subscribe()
+        emu.slow_body_next("sendMessage", seconds=0.5)
+        started = time.monotonic()
+        sent = asyncio.create_task(bot.send_message(5, "slow"))
+        assert (await _next_fault(events))["fault"] == "slow_body"
+        assert not sent.done()  # executed, headers out, body still trickling
+        assert (await sent).text == "slow"
+        assert time.monotonic() - started >= 0.5
+        assert [m["text"] for m in emu.bot_messages(5)] == ["slow"]
+
+
 # --- a group with several simulated members (what the group playground drives) --------------------------------
 
 
