@@ -28,6 +28,9 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``stats_caption``: caption of the /stats chart; ``{photos}`` = number of photos counted, ``{days}`` = period
 - ``not_admin``: a group command that only chat admins may use
 - ``group_welcome``: Shelly was added to a group chat
+- ``details_button``: label of the inline button under a reply that shows the per-face details chart (short)
+- ``details_title``: title drawn on that chart (top-3 moods per face)
+- ``details_expired``: the button was pressed after the details were forgotten (kept one day, in memory)
 """
 
 from __future__ import annotations
@@ -67,6 +70,9 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "stats_caption": frozenset({"photos", "days"}),
     "not_admin": frozenset(),
     "group_welcome": frozenset(),
+    "details_button": frozenset(),
+    "details_title": frozenset(),
+    "details_expired": frozenset(),
 }
 """Every message key and the placeholders its texts may use (the same in every language)."""
 
