@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.deps import DEPS_KEY, Analyzer, Deps, get_deps
 from bot.gates import AdminCache, Cooldowns, RecentAdvice
 from bot.handlers import commands, photos, privacy, settings_menu, stats
+from bot.handlers.details import on_details_button
 from bot.logging import install_redaction
 from bot.metrics import Metrics
 from bot.ratelimit_redis import make_rate_limiter
@@ -173,6 +174,7 @@ def build_application(
         CallbackQueryHandler(privacy.on_forget_button, pattern=r"^forget:"),
         CallbackQueryHandler(settings_menu.on_settings_button, pattern=r"^set:"),
         CallbackQueryHandler(settings_menu.on_language_button, pattern=r"^lang:"),
+        CallbackQueryHandler(on_details_button, pattern=r"^details:"),
         MessageHandler(images & (private | group) & ~filters.UpdateType.EDITED, photos.on_photo),
         MessageHandler(private & (filters.Sticker.ALL | filters.VIDEO | filters.ANIMATION | filters.VOICE
                                   | filters.AUDIO | filters.VIDEO_NOTE), photos.on_unsupported),

@@ -113,6 +113,10 @@ def _colour(label: str) -> str:
     return EXTRA_COLOURS[sum(map(ord, label)) % len(EXTRA_COLOURS)]
 
 
+def _percent(value: float) -> str:
+    return "<1 %" if value < 0.005 else f"{round(100 * value)} %"
+
+
 def render_face_details(faces: Sequence[HasEmotions], names: Mapping[str, str] = ENGLISH_NAMES,
                         title: str = "") -> bytes:
     """A PNG, ``WIDTH_PX`` wide and at most ``MAX_HEIGHT_PX`` high: per face a group of its top-3 emotions as
@@ -148,7 +152,7 @@ def render_face_details(faces: Sequence[HasEmotions], names: Mapping[str, str] =
         ax.barh(ys, [1.0] * len(ys), height=0.62, color=TRACK)
         ax.barh(ys, values, height=0.62, color=[_colour(label) for label in labels])
         for y, value in zip(ys, values, strict=True):  # percentages in a column right of the rails
-            ax.text(1.04, y, f"{round(100 * value)} %", transform=ax.get_yaxis_transform(), va="center",
+            ax.text(1.04, y, _percent(value), transform=ax.get_yaxis_transform(), va="center",
                     fontsize=label_size, color=INK)
         ax.set_yticks(ys, [names.get(label, label.capitalize()) for label in labels])
         ax.tick_params(axis="y", length=0, labelsize=label_size, colors=INK, pad=8)

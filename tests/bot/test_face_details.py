@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import io
-import itertools
-
 import numpy as np
 import pytest
-from PIL import Image
 
 from bot.charts import BACKGROUND, COLOURS
 from bot.face_details import (
     FACES_PER_CHART,
     MAX_HEIGHT_PX,
-    TRACK,
     FaceDetailsStore,
     FaceEmotions,
     chart_pages,
     render_face_details,
 )
 from inference.types import Face
+from tests.bar_chart import bar_groups, decode, hex_rgb
 
 LABELS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt")
 
@@ -93,78 +89,35 @@ def test_no_faces_are_not_remembered() -> None:
 # ---------------------------------------------------------------- chart
 
 
-def _decode(png: bytes) -> np.ndarray:
-    image = Image.open(io.BytesIO(png))
-    image.load()
-    assert image.format == "PNG"
-    return np.asarray(image.convert("RGB")).astype(int)
-
-
-def _hex(colour: str) -> np.ndarray:
-    return np.array([int(colour[i: i + 2], 16) for i in (1, 3, 5)])
-
-
-def _bar_row_runs(pixels: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) pixel rows of each horizontal band that holds a bar rail or a bar."""
-    colours = [_hex(TRACK), *(_hex(c) for c in COLOURS.values())]
-    mask = np.zeros(pixels.shape[:2], dtype=bool)
-    for colour in colours:
-        mask |= np.abs(pixels - colour).sum(axis=2) <= 6
-    rows = mask.sum(axis=1) >= 40  # a rail is well over 40 px wide; glyph anti-aliasing is not
-    runs, start = [], None
-    for y, on in enumerate(rows):
-        if on and start is None:
-            start = y
-        elif not on and start is not None:
-            runs.append((start, y - 1))
-            start = None
-    if start is not None:
-        runs.append((start, len(rows) - 1))
-    return runs
-
-
-def _groups(runs: list[tuple[int, int]]) -> list[int]:
-    """Bars per group: gaps clearly wider than the gap between bars of one face start a new group."""
-    gaps = [b[0] - a[1] for a, b in itertools.pairwise(runs)]
-    small = min(gaps) if gaps else 0
-    groups = [1]
-    for gap in gaps:
-        if gap > 2 * small:
-            groups.append(1)
-        else:
-            groups[-1] += 1
-    return groups
-
-
 @pytest.mark.parametrize("n", [1, 3, 6])
 def test_one_column_chart_has_one_group_of_three_bars_per_face(n: int) -> None:
-    pixels = _decode(render_face_details(crowd(n), title="Top 3 moods per face"))
+    pixels = decode(render_face_details(crowd(n), title="Top 3 moods per face"))
     height, width = pixels.shape[:2]
     assert width <= 1280 and height <= MAX_HEIGHT_PX
-    assert _groups(_bar_row_runs(pixels)) == [3] * n
+    assert bar_groups(pixels) == [3] * n
 
 
 def test_two_column_chart_for_many_faces_stays_within_phone_bounds() -> None:
     n = FACES_PER_CHART
-    pixels = _decode(render_face_details(crowd(n), title="Top 3"))
+    pixels = decode(render_face_details(crowd(n), title="Top 3"))
     height, width = pixels.shape[:2]
     assert width <= 1280 and height <= MAX_HEIGHT_PX
-    assert _groups(_bar_row_runs(pixels)) == [3] * (n // 2)  # two faces side by side per group of rows
+    assert bar_groups(pixels) == [3] * (n // 2)  # two faces side by side per group of rows
     left, right = pixels[:, : width // 2], pixels[:, width // 2:]
-    assert _groups(_bar_row_runs(left)) == [3] * (n // 2) == _groups(_bar_row_runs(right))
+    assert bar_groups(left) == [3] * (n // 2) == bar_groups(right)
 
 
 def test_chart_is_not_blank_and_uses_each_faces_top_emotion_colour() -> None:
-    pixels = _decode(render_face_details([face(1, happiness=0.8), face(2, sadness=0.7)]))
-    background = _hex(BACKGROUND)
+    pixels = decode(render_face_details([face(1, happiness=0.8), face(2, sadness=0.7)]))
+    background = hex_rgb(BACKGROUND)
     assert (np.abs(pixels - background).sum(axis=2) > 30).mean() > 0.05
     for emotion in ("happiness", "sadness"):
-        assert (np.abs(pixels - _hex(COLOURS[emotion])).sum(axis=2) <= 6).sum() > 2000, emotion
+        assert (np.abs(pixels - hex_rgb(COLOURS[emotion])).sum(axis=2) <= 6).sum() > 2000, emotion
 
 
 def test_bars_are_as_long_as_the_probabilities() -> None:
-    pixels = _decode(render_face_details([face(1, happiness=0.8, surprise=0.1, neutral=0.05)]))
-    lengths = {e: int((np.abs(pixels - _hex(COLOURS[e])).sum(axis=2) <= 6).sum(axis=1).max())
+    pixels = decode(render_face_details([face(1, happiness=0.8, surprise=0.1, neutral=0.05)]))
+    lengths = {e: int((np.abs(pixels - hex_rgb(COLOURS[e])).sum(axis=2) <= 6).sum(axis=1).max())
                for e in ("happiness", "surprise")}
     assert lengths["happiness"] == pytest.approx(8 * lengths["surprise"], rel=0.1)
 
@@ -174,7 +127,7 @@ def test_names_translate_the_labels_and_do_not_change_the_bars() -> None:
     english = render_face_details(faces)
     german = render_face_details(faces, {"happiness": "Freude", "sadness": "Traurigkeit", "surprise": "Überraschung"})
     assert english != german
-    assert _groups(_bar_row_runs(_decode(german))) == [3, 3]
+    assert bar_groups(decode(german)) == [3, 3]
 
 
 def test_chart_pages_split_big_crowds_and_render_refuses_too_many() -> None:
