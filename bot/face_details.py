@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from bot.charts import BACKGROUND, COLOURS, DPI, EMOTION_ORDER, EXTRA_COLOURS, INK
 
 DETAILS_TTL_S = 24 * 3600.0
-DETAILS_MAX_FACES = 50_000  # memory bound: faces over all remembered messages (a face is ~3 floats)
+DETAILS_MAX_FACES = 20_000  # memory bound over all remembered replies: a kept face is ~0.35 kB, so ~7 MB
 TOP_N = 3
 FACES_PER_CHART = 16
 WIDTH_PX = 1080
@@ -49,7 +49,7 @@ class HasEmotions(Protocol):
     def emotions(self) -> Mapping[str, float]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FaceEmotions:
     """One face's number on the picture and its top emotions (label -> probability, highest first)."""
 

@@ -6,7 +6,9 @@ Wiring in the photo flow (one line, after the reply has been sent and its messag
 
 Pressing the button (callback data ``details:<message id>``) sends the chart as a reply to that message, or,
 after the details have been forgotten (a day later, or after a restart), says so kindly in the button's
-answer. The faces live only in :class:`bot.face_details.FaceDetailsStore`, in memory.
+answer. The faces live only in :class:`bot.face_details.FaceDetailsStore`, in memory. They are looked up by
+the chat the button was pressed in (from Telegram, not from the callback data), so a forged ``details:<id>``
+cannot reach another chat's details.
 """
 
 from __future__ import annotations

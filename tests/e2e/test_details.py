@@ -123,3 +123,21 @@ async def test_attaching_nothing_or_to_a_vanished_reply_never_raises(harness: Ha
     assert "reply_markup" not in harness.emu.bot_messages(PRIVATE.id)[0]
     await harness.app.bot.delete_message(PRIVATE.id, answer["message_id"])
     assert not await attach_details(harness.app, PRIVATE.id, answer["message_id"], faces, "en")
+
+
+async def test_the_button_can_sit_on_a_later_message_and_still_shows_the_photo_replys_faces(
+        harness: Harness) -> None:
+    emu = harness.emu
+    answer, faces = await _reply_and_faces(harness, PRIVATE, ANN, photos.jpeg(photos.group_photo()))
+    emu.user_sends_text(PRIVATE, ANN, "/help")
+    later = (await emu.wait_for_bot_messages(PRIVATE.id, len(emu.bot_messages(PRIVATE.id)) + 1, timeout=30))[-1]
+    assert await attach_details(harness.app, PRIVATE.id, answer["message_id"], faces, "en",
+                                button_message_id=later["message_id"])
+    _, data = _button(harness, PRIVATE, later["message_id"])
+    assert data == f"details:{answer['message_id']}"
+    before = len(emu.bot_messages(PRIVATE.id))
+    emu.user_presses_button(PRIVATE, ANN, later["message_id"], data)
+    chart = (await emu.wait_for_bot_messages(PRIVATE.id, before + 1, timeout=60))[before]
+    assert chart["reply_to_message"]["message_id"] == answer["message_id"]
+    pixels = decode(emu.file_bytes(chart["photo"][-1]["file_id"]), "JPEG")
+    assert bar_groups(pixels, JPEG_TOLERANCE) == [3] * len(faces)
