@@ -1,10 +1,16 @@
 """The "details" button under a reply: each face's top-3 emotions as one small bar chart.
 
-Wiring in the photo flow (one line, after the reply has been sent and its message id is known)::
+Wiring in the photo flow, either of (``sent`` is the photo reply)::
 
+    # a) the button goes out with the reply: no extra API call, nothing is edited
+    sent = await target.reply_photo(..., reply_markup=details.details_keyboard(None, language))
+    details.remember_details(context, chat.id, sent.message_id, analysis.faces)
+
+    # b) after the fact, on the reply or on a later message (``button_message_id``): one editMessageReplyMarkup
     await details.attach_details(context, chat.id, sent.message_id, analysis.faces, language)
 
-Pressing the button (callback data ``details:<message id>``) sends the chart as a reply to that message, or,
+Pressing the button (callback data ``details:<message id>``, or ``details:`` for the message that carries the
+button) sends the chart as a reply to that message, or,
 after the details have been forgotten (a day later, or after a restart), says so kindly in the button's
 answer. The faces live only in :class:`bot.face_details.FaceDetailsStore`, in memory. They are looked up by
 the chat the button was pressed in (from Telegram, not from the callback data), so a forged ``details:<id>``
@@ -40,11 +46,16 @@ def details_store(app: AppOrContext) -> FaceDetailsStore:
     return store
 
 
-def details_keyboard(message_id: int, language: str) -> InlineKeyboardMarkup:
-    """The one-button keyboard that shows the details of the reply ``message_id``."""
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(t("details_button", language), callback_data=f"{CALLBACK_PREFIX}{message_id}"),
-    ]])
+def details_keyboard(message_id: int | None, language: str) -> InlineKeyboardMarkup:
+    """The one-button keyboard that shows the details of the reply ``message_id`` (``None``: of the message
+    this keyboard is sent with)."""
+    data = CALLBACK_PREFIX + ("" if message_id is None else str(message_id))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t("details_button", language), callback_data=data)]])
+
+
+def remember_details(app: AppOrContext, chat_id: int, message_id: int, faces: Iterable[HasEmotions]) -> None:
+    """Keep the faces of the reply ``message_id`` for its details button (in memory, a day at most)."""
+    details_store(app).remember(chat_id, message_id, faces)
 
 
 async def attach_details(
@@ -59,7 +70,7 @@ async def attach_details(
     faces = list(faces)
     if not faces:
         return False
-    details_store(app).remember(chat_id, message_id, faces)
+    remember_details(app, chat_id, message_id, faces)
     try:
         await app.bot.edit_message_reply_markup(
             chat_id=chat_id, message_id=button_message_id or message_id,
@@ -75,11 +86,15 @@ async def on_details_button(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     message = query.message
-    try:
-        target = int(query.data.removeprefix(CALLBACK_PREFIX))
-    except ValueError:
-        target = None
-    if message is None or target is None:  # inline-mode messages or foreign data: nothing to show
+    if message is None:  # a button on an inline-mode message: Shelly sends none
+        await query.answer()
+        return
+    reference = query.data.removeprefix(CALLBACK_PREFIX)
+    if not reference:
+        target = message.message_id
+    elif reference.isascii() and reference.isdigit():
+        target = int(reference)
+    else:
         await query.answer()
         return
     chat_id = message.chat.id

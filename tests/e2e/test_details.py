@@ -11,7 +11,7 @@ from typing import Any
 from advice import text as t
 from bot.emulator import Chat, User
 from bot.face_details import MAX_HEIGHT_PX, FaceDetailsStore
-from bot.handlers.details import STORE_KEY, attach_details
+from bot.handlers.details import STORE_KEY, attach_details, details_keyboard, remember_details
 from bot.storage.types import ChatSettings
 from inference.types import Face
 from tests import photos
@@ -38,6 +38,11 @@ async def _reply_and_faces(harness: Harness, chat: Chat, user: User, jpeg: bytes
     assert "photo" in answer, answer
     analysis = await harness.deps.pool.analyze(jpeg, annotate=False)
     return answer, analysis.faces
+
+
+async def _say_hello(harness: Harness) -> None:
+    harness.emu.user_sends_text(PRIVATE, ANN, "/privacy")
+    await harness.emu.wait_for_bot_messages(PRIVATE.id, 1, timeout=30)
 
 
 def _button(harness: Harness, chat: Chat, message_id: int) -> tuple[str, str]:
@@ -141,3 +146,33 @@ async def test_the_button_can_sit_on_a_later_message_and_still_shows_the_photo_r
     assert chart["reply_to_message"]["message_id"] == answer["message_id"]
     pixels = decode(emu.file_bytes(chart["photo"][-1]["file_id"]), "JPEG")
     assert bar_groups(pixels, JPEG_TOLERANCE) == [3] * len(faces)
+
+
+async def test_button_sent_with_the_reply_needs_no_edit_and_no_message_id(harness: Harness) -> None:
+    """Wiring (a): the photo flow sends the keyboard with the reply, then remembers the faces."""
+    emu = harness.emu
+    await _say_hello(harness)  # the emulator, like Telegram, knows a chat once the user wrote in it
+    jpeg = photos.jpeg(photos.group_photo())
+    analysis = await harness.deps.pool.analyze(jpeg, annotate=True)
+    assert analysis.annotated_jpeg is not None
+    sent = await harness.app.bot.send_photo(PRIVATE.id, analysis.annotated_jpeg,
+                                            reply_markup=details_keyboard(None, "en"))
+    remember_details(harness.app, PRIVATE.id, sent.message_id, analysis.faces)
+    label, data = _button(harness, PRIVATE, sent.message_id)
+    assert (label, data) == (t("details_button", "en"), "details:")
+
+    emu.user_presses_button(PRIVATE, ANN, sent.message_id, data)
+    chart = (await emu.wait_for_bot_messages(PRIVATE.id, 3, timeout=60))[2]
+    assert chart["reply_to_message"]["message_id"] == sent.message_id
+    pixels = decode(emu.file_bytes(chart["photo"][-1]["file_id"]), "JPEG")
+    assert bar_groups(pixels, JPEG_TOLERANCE) == [3] * len(analysis.faces)
+    assert emu.calls("editMessageReplyMarkup") == []
+
+
+async def test_foreign_callback_data_is_answered_and_ignored(harness: Harness) -> None:
+    emu = harness.emu
+    await _say_hello(harness)
+    sent = await harness.app.bot.send_message(PRIVATE.id, "hello", reply_markup=details_keyboard(None, "en"))
+    emu.user_presses_button(PRIVATE, ANN, sent.message_id, "details:²")
+    [answered] = await emu.wait_for_calls("answerCallbackQuery", 1, timeout=30)
+    assert not answered.get("text") and len(emu.bot_messages(PRIVATE.id)) == 2
