@@ -130,9 +130,13 @@ def render_face_details(faces: Sequence[HasEmotions], names: Mapping[str, str] =
     top_px = _TITLE_PX if title else 30
     height_px = top_px + rows * _ROW_PX + _BOTTOM_PX
     fig = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI, facecolor=BACKGROUND)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     if title:
-        fig.text(0.5, 1 - 55 / height_px, title, ha="center", va="center", fontsize=34, color=INK, fontweight="bold")
+        heading = fig.text(0.5, 1 - 55 / height_px, title, ha="center", va="center", fontsize=34, color=INK,
+                           fontweight="bold")
+        width = heading.get_window_extent(renderer=canvas.get_renderer()).width
+        if width > 0.95 * WIDTH_PX:  # a long title in some language: shrink it to fit instead of cutting it
+            heading.set_fontsize(34 * 0.95 * WIDTH_PX / width)
     # fractions of a column: number centre, rail start, rail width (two columns: smaller type, shorter rails)
     label_size, number_size, number_x, rail_x, rail_w = (
         (24, 40, 0.045, 0.30, 0.56) if columns == 1 else (18, 30, 0.065, 0.50, 0.30))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.charts import BACKGROUND, COLOURS
+from bot.charts import BACKGROUND, COLOURS, INK
 from bot.face_details import (
     FACES_PER_CHART,
     MAX_HEIGHT_PX,
@@ -144,3 +144,11 @@ def test_chart_pages_split_big_crowds_and_render_refuses_too_many() -> None:
 def test_face_emotions_of_ranks_by_probability() -> None:
     ranked = FaceEmotions.of(face(4, fear=0.5, anger=0.3, contempt=0.1))
     assert ranked.index == 4 and list(ranked.emotions) == ["fear", "anger", "contempt"]
+
+
+def test_a_long_title_is_shrunk_to_fit_not_cut() -> None:
+    title = "Три самых сильных настроения для каждого лица на этой фотографии"
+    pixels = decode(render_face_details(crowd(1), title=title))
+    ink = np.abs(pixels[:100] - hex_rgb(INK)).sum(axis=2) <= 60  # the title band
+    columns = np.flatnonzero(ink.any(axis=0))
+    assert columns.size and columns[0] > 5 and columns[-1] < pixels.shape[1] - 5

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
+import numpy as np
+
 from advice import text as t
 from bot.emulator import Chat, User
 from bot.face_details import MAX_HEIGHT_PX, FaceDetailsStore
@@ -176,3 +179,21 @@ async def test_foreign_callback_data_is_answered_and_ignored(harness: Harness) -
     emu.user_presses_button(PRIVATE, ANN, sent.message_id, "details:²")
     [answered] = await emu.wait_for_calls("answerCallbackQuery", 1, timeout=30)
     assert not answered.get("text") and len(emu.bot_messages(PRIVATE.id)) == 2
+
+
+async def test_a_crowd_gets_its_details_in_pictures_of_at_most_sixteen_faces(harness: Harness) -> None:
+    emu = harness.emu
+    await _say_hello(harness)
+    half = cv2.resize(photos.group_photo(), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    crowd = np.vstack([np.hstack([half, half])] * 3)  # 18 faces
+    analysis = await harness.deps.pool.analyze(photos.jpeg(crowd), annotate=True)
+    assert len(analysis.faces) == 18 and analysis.annotated_jpeg is not None
+    sent = await harness.app.bot.send_photo(PRIVATE.id, analysis.annotated_jpeg,
+                                            reply_markup=details_keyboard(None, "en"))
+    remember_details(harness.app, PRIVATE.id, sent.message_id, analysis.faces)
+
+    emu.user_presses_button(PRIVATE, ANN, sent.message_id, "details:")
+    charts = (await emu.wait_for_bot_messages(PRIVATE.id, 4, timeout=90))[2:]
+    assert all(c["reply_to_message"]["message_id"] == sent.message_id for c in charts)
+    groups = [bar_groups(decode(emu.file_bytes(c["photo"][-1]["file_id"]), "JPEG"), JPEG_TOLERANCE) for c in charts]
+    assert groups == [[3] * 8, [3] * 2]  # 16 faces in two columns of 8, then the last 2
