@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import re
 
-KNOWN_EMOTIONS: tuple[str, ...] = (
-    "neutral",
-    "happiness",
-    "surprise",
-    "sadness",
-    "anger",
-    "disgust",
-    "fear",
-    "contempt",
-)
+from inference.labels import FERPLUS_LABELS
+
+KNOWN_EMOTIONS: tuple[str, ...] = FERPLUS_LABELS
 """Labels of the shipped FER+ model; each has its own advice pool."""
 
 NEGATIVE_EMOTIONS: frozenset[str] = frozenset({"sadness", "anger", "disgust", "fear", "contempt"})

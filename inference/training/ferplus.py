@@ -12,17 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-FERPLUS_LABELS: tuple[str, ...] = (
-    "neutral",
-    "happiness",
-    "surprise",
-    "sadness",
-    "anger",
-    "disgust",
-    "fear",
-    "contempt",
-)
-# FER2013 label index -> FER+ label index (contempt has no FER2013 counterpart).
+from inference.labels import FERPLUS_LABELS as FERPLUS_LABELS  # re-exported: training code imports it here
+
+# FER2013 label index -> index into FERPLUS_LABELS (contempt has no FER2013 counterpart).
 FER2013_TO_FERPLUS: dict[int, int] = {0: 4, 1: 5, 2: 6, 3: 1, 4: 3, 5: 2, 6: 0}
 FER2013_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 SPLITS = {"train": 0, "val": 1, "test": 2}
