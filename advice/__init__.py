@@ -2,10 +2,13 @@
 
 Pure and synchronous; depends only on :mod:`inference.types`. Main entry points:
 :func:`compose` (photo → :class:`Reply`, then ``Reply.render(max_chars)``), :func:`resolve_language`
-and :func:`advice.messages.text` for error/command texts. Voice guidelines: ``docs/advice.md``.
+and :func:`advice.messages.text` for error/command texts; :mod:`advice.vocabulary` for emotion display names
+(:func:`emotion_names`), counted nouns with real plurals (:func:`quantity`), dates and command menus. Voice
+guidelines: ``docs/advice.md``.
 """
 
 from advice.compose import (
+    CLOSE_CALL_MARGIN,
     CONFIDENT_THRESHOLD,
     MEDIUM_THRESHOLD,
     RECENT_MEMORY,
@@ -15,13 +18,17 @@ from advice.compose import (
     compose,
     confidence_level,
 )
+from advice.emotions import KNOWN_EMOTIONS
 from advice.language import resolve_language, supported_languages
 from advice.messages import MESSAGE_KEYS, text
 from advice.reply import CAPTION_LIMIT, MESSAGE_LIMIT, AdviceContext, FaceAdvice, Reply
+from advice.vocabulary import command_menu, duration, emotion_name, emotion_names, percent, quantity, short_date
 
 __all__ = [
     "CAPTION_LIMIT",
+    "CLOSE_CALL_MARGIN",
     "CONFIDENT_THRESHOLD",
+    "KNOWN_EMOTIONS",
     "MEDIUM_THRESHOLD",
     "MESSAGE_KEYS",
     "MESSAGE_LIMIT",
@@ -32,9 +39,16 @@ __all__ = [
     "AdviceContext",
     "FaceAdvice",
     "Reply",
+    "command_menu",
     "compose",
     "confidence_level",
+    "duration",
+    "emotion_name",
+    "emotion_names",
+    "percent",
+    "quantity",
     "resolve_language",
+    "short_date",
     "supported_languages",
     "text",
 ]

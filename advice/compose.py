@@ -23,6 +23,9 @@ RECENT_MEMORY = 20
 SAD_STREAK_THRESHOLD = 3
 """Sadness readings of the same sender within ``SAD_STREAK_WINDOW_DAYS`` that trigger the wellbeing line."""
 SAD_STREAK_WINDOW_DAYS = 7
+CLOSE_CALL_MARGIN = 0.15
+"""When a face's two most likely moods are at most this far apart, the mood line names both ("somewhere between
+calm and a little sad"): the model is calibrated, so a close call is honestly a close call."""
 
 
 def confidence_level(confidence: float) -> str:
@@ -54,8 +57,13 @@ def compose(analysis: Analysis, context: AdviceContext, rng: random.Random | Non
         advice_id = pick(pools, recent, used, rng)
         used.append(advice_id)
         text = next(pool[advice_id] for pool in pools if advice_id in pool)
-        mood_line = _mood_line(corpus, emotion, confidence, public, rng)
-        answers.append(FaceAdvice(face.index, emotion, confidence, mood_line, text, advice_id))
+        runner_up = _close_runner_up(face.emotions, emotion, confidence)
+        if runner_up is None:
+            mood_line = _mood_line(corpus, emotion, confidence, public, rng)
+        else:
+            mood_line = _between_line(corpus, (emotion, confidence), runner_up, public, rng)
+        answers.append(FaceAdvice(face.index, emotion, confidence, mood_line, text, advice_id,
+                                  runner_up[0] if runner_up else None))
     group_line = _group_line(corpus, [a.emotion for a in answers], rng) if len(answers) > 1 else None
     wellbeing_line = None
     if context.sad_streak >= SAD_STREAK_THRESHOLD and any(a.emotion == "sadness" for a in answers):
@@ -103,6 +111,38 @@ def _mood_line(corpus: Corpus, emotion: str, confidence: float, public: bool, rn
         line = rng.choice(corpus.mood_lines[style][level]).format(
             adjective=mood.adjective, noun=mood.noun, with_article=mood.with_article, soft=mood.soft, percent=percent
         )
+    return line[:1].upper() + line[1:]
+
+
+def _close_runner_up(emotions: Mapping[str, float], top: str, confidence: float) -> tuple[str, float] | None:
+    """The second most likely known mood when it is within ``CLOSE_CALL_MARGIN`` of the top one, else ``None``."""
+    if not is_known(top):
+        return None
+    others = [(canonical(label), float(p)) for label, p in emotions.items() if canonical(label) != top]
+    known = [(e, p) for e, p in others if is_known(e)]
+    if not known:
+        return None
+    second = max(known, key=lambda item: item[1])
+    best_other = max(p for _, p in others)
+    if second[1] < best_other or confidence - second[1] > CLOSE_CALL_MARGIN:
+        return None  # the runner-up is an unknown label, or not close
+    return second
+
+
+def _between_line(
+    corpus: Corpus, top: tuple[str, float], second: tuple[str, float], public: bool, rng: random.Random
+) -> str:
+    """A mood line naming both moods of a close call; when others read along and either mood is heavy, only the
+    gentle ``soft`` phrases are used."""
+    heavy = top[0] in NEGATIVE_EMOTIONS or second[0] in NEGATIVE_EMOTIONS
+    style = "solo" if not public else "gentle" if heavy else "group"
+    first, other = corpus.moods[top[0]], corpus.moods[second[0]]
+    line = rng.choice(corpus.between_lines[style]).format(
+        adjective=first.adjective, noun=first.noun, with_article=first.with_article, soft=first.soft,
+        adjective2=other.adjective, noun2=other.noun, with_article2=other.with_article, soft2=other.soft,
+        percent=corpus.percent.format(value=round(top[1] * 100)),
+        percent2=corpus.percent.format(value=round(second[1] * 100)),
+    )
     return line[:1].upper() + line[1:]
 
 

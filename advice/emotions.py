@@ -15,7 +15,7 @@ NEGATIVE_EMOTIONS: frozenset[str] = frozenset({"sadness", "anger", "disgust", "f
 GENERIC = "generic"
 """Pool used for labels Shelly has no advice for (custom models)."""
 
-_ALIASES: dict[str, str] = {
+ALIASES: dict[str, str] = {
     "happy": "happiness",
     "joy": "happiness",
     "sad": "sadness",
@@ -27,6 +27,7 @@ _ALIASES: dict[str, str] = {
     "contemptuous": "contempt",
     "calm": "neutral",
 }
+"""Labels other datasets and custom models use for the known emotions."""
 
 _MAX_LABEL_CHARS = 30
 
@@ -36,7 +37,7 @@ def canonical(label: str) -> str:
     tidy = re.sub(r"[\s_\-]+", " ", label).strip().lower()
     if tidy in KNOWN_EMOTIONS:
         return tidy
-    return _ALIASES.get(tidy, tidy[:_MAX_LABEL_CHARS] or "?")
+    return ALIASES.get(tidy, tidy[:_MAX_LABEL_CHARS] or "?")
 
 
 def is_known(emotion: str) -> bool:

@@ -1,6 +1,8 @@
 """Fixed texts the bot shows (errors, commands), in every supported language. Plain text, no markup.
 
-Use ``text(key, language, **fmt)``; ``language`` may be a raw Telegram code (``"de-AT"``).
+Use ``text(key, language, **fmt)``; ``language`` may be a raw Telegram code (``"de-AT"``). Placeholders named
+after a counted noun (``photos``, ``faces``, ``people``, ``days``, ``seconds``) take an ``int`` and are written
+with the noun in the language's plural form ("1 photo", "3 фотографии"; see :func:`advice.vocabulary.quantity`).
 
 Keys (placeholders in braces; extra keyword arguments are ignored):
 
@@ -14,7 +16,7 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``busy``: the queue is full, try again in a moment
 - ``timeout``: analysis took too long
 - ``error``: anything else went wrong
-- ``cooldown``: rate limit hit; ``{seconds}`` = whole seconds to wait
+- ``cooldown``: rate limit hit; ``{seconds}`` = whole seconds to wait (counted noun)
 - ``too_many_faces``: more faces than answered; ``{shown}`` answered, ``{total}`` found
 - ``working``: short "looking at your photo…" note
 - ``opted_out``: /optout done (no more analysis of this user's photos)
@@ -22,15 +24,29 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``already_opted_out``: a photo arrived from someone who opted out (said once, privately if possible)
 - ``forget_confirm``: /forget asks for confirmation (bot adds its own yes/no buttons)
 - ``forget_yes`` / ``forget_no``: labels of the confirmation buttons
-- ``forget_done``: stored mood counts deleted; ``{count}`` = entries removed
+- ``forget_done``: stored mood counts deleted; ``{count}`` = entries removed (a bare number)
 - ``forget_cancelled``: /forget cancelled
 - ``stats_not_enough_data``: /stats has too little to show
-- ``stats_caption``: caption of the /stats chart; ``{photos}`` = number of photos counted, ``{days}`` = period
+- ``stats_caption``: caption of the /stats chart; ``{faces}`` faces in ``{photos}`` photos over ``{days}`` days
 - ``not_admin``: a group command that only chat admins may use
 - ``group_welcome``: Shelly was added to a group chat
 - ``details_button``: label of the inline button under a reply that shows the per-face details chart (short)
 - ``details_title``: title drawn on that chart (top-3 moods per face)
 - ``details_expired``: the button was pressed after the details were forgotten (kept one day, in memory)
+- ``private_text``: plain text in a private chat: short, points to /help
+- ``settings_private``: /settings in a private chat (settings are for groups): short, points to /help
+- ``stats_group_needs_people``: group /stats below the k-anonymity rule; ``{people}`` = people needed
+- ``chart_subtitle``: under a shared chart's title; ``{faces}`` counted, from ``{people}`` contributors
+- ``chart_trend``: title of the daily chart; ``{days}`` = period
+- ``chart_empty``: the chart has no data
+- ``settings_menu``: the /settings text; ``{mode}`` ``{annotate}`` ``{user_cooldown}`` ``{chat_cooldown}``
+  ``{chat_language}`` are the current values (already worded)
+- ``settings_mode_off`` / ``settings_mode_on_request`` / ``settings_mode_every_photo``: the photo modes
+- ``settings_on`` / ``settings_off``: values of the numbered-picture switch
+- ``settings_annotate_on`` / ``settings_annotate_off``: its two buttons
+- ``settings_language_auto``: "each person's own language" (no fixed chat language)
+- ``language_current``: /language prompt; ``{name}`` = current language's name
+- ``language_chosen``: after choosing; ``{name}``
 """
 
 from __future__ import annotations
@@ -39,8 +55,9 @@ import logging
 import string
 from collections.abc import Mapping
 
-from advice.corpus import load
+from advice.corpus import COUNT_NOUNS, load
 from advice.language import resolve_language
+from advice.vocabulary import quantity
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +84,29 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "forget_done": frozenset({"count"}),
     "forget_cancelled": frozenset(),
     "stats_not_enough_data": frozenset(),
-    "stats_caption": frozenset({"photos", "days"}),
+    "stats_caption": frozenset({"faces", "photos", "days"}),
     "not_admin": frozenset(),
     "group_welcome": frozenset(),
     "details_button": frozenset(),
     "details_title": frozenset(),
     "details_expired": frozenset(),
+    "private_text": frozenset(),
+    "settings_private": frozenset(),
+    "stats_group_needs_people": frozenset({"people"}),
+    "chart_subtitle": frozenset({"faces", "people"}),
+    "chart_trend": frozenset({"days"}),
+    "chart_empty": frozenset(),
+    "settings_menu": frozenset({"mode", "annotate", "user_cooldown", "chat_cooldown", "chat_language"}),
+    "settings_mode_off": frozenset(),
+    "settings_mode_on_request": frozenset(),
+    "settings_mode_every_photo": frozenset(),
+    "settings_on": frozenset(),
+    "settings_off": frozenset(),
+    "settings_annotate_on": frozenset(),
+    "settings_annotate_off": frozenset(),
+    "settings_language_auto": frozenset(),
+    "language_current": frozenset({"name"}),
+    "language_chosen": frozenset({"name"}),
 }
 """Every message key and the placeholders its texts may use (the same in every language)."""
 
@@ -93,9 +127,15 @@ def placeholders(template: str) -> set[str]:
 def text(key: str, language: str, **fmt: object) -> str:
     """The message ``key`` in ``language`` (resolved, English fallback), formatted with ``fmt``.
 
-    Raises ``KeyError`` for an unknown key. A missing placeholder is left as ``{name}`` and logged.
+    Raises ``KeyError`` for an unknown key. A missing placeholder is left as ``{name}`` and logged. An ``int``
+    for a counted-noun placeholder (``photos=3``) is written with its noun ("3 photos").
     """
     if key not in MESSAGE_PLACEHOLDERS:
         raise KeyError(f"unknown message key {key!r}")
-    template = load(resolve_language(language)).messages[key]
-    return template.format_map(_KeepMissing(fmt))
+    language = resolve_language(language)
+    template = load(language).messages[key]
+    values = {
+        name: quantity(name, value, language) if name in COUNT_NOUNS and type(value) is int else value
+        for name, value in fmt.items()
+    }
+    return template.format_map(_KeepMissing(values))

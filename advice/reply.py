@@ -37,6 +37,7 @@ class FaceAdvice:
     mood_line: str
     advice: str
     advice_id: str
+    close_to: str | None = None  # runner-up mood when the reading was a close call (named in the mood line)
 
 
 @dataclass(frozen=True)

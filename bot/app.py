@@ -24,6 +24,8 @@ from telegram.ext import (
     filters,
 )
 
+from advice import RECENT_MEMORY, command_menu, supported_languages
+from advice.language import FALLBACK_LANGUAGE
 from bot.deps import DEPS_KEY, Analyzer, Deps, get_deps
 from bot.gates import AdminCache, Cooldowns, RecentAdvice
 from bot.handlers import commands, photos, privacy, settings_menu, stats
@@ -38,39 +40,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# command lists per scope and language (descriptions are menu glue, not Shelly's voice)
-_PRIVATE = {
-    "en": [("start", "Who is Shelly?"), ("help", "How to use Shelly"), ("stats", "Your moods of the last 30 days"),
-           ("language", "Choose the language"), ("privacy", "What Shelly keeps"),
-           ("optout", "Stop reading my photos"), ("optin", "Read my photos again"),
-           ("forget", "Delete my mood statistics")],
-    "de": [("start", "Wer ist Shelly?"), ("help", "So benutzt du Shelly"), ("stats", "Deine Stimmungen (30 Tage)"),
-           ("language", "Sprache wählen"), ("privacy", "Was Shelly speichert"),
-           ("optout", "Meine Fotos nicht mehr lesen"), ("optin", "Meine Fotos wieder lesen"),
-           ("forget", "Meine Stimmungsdaten löschen")],
-}
-_GROUP = {
-    "en": [("mood", "Reply to a photo: read the faces"), ("stats", "This chat's moods"),
-           ("help", "How to use Shelly"), ("optout", "Stop reading my photos"), ("optin", "Read my photos again")],
-    "de": [("mood", "Antwort auf ein Foto: Gesichter lesen"), ("stats", "Stimmungen in diesem Chat"),
-           ("help", "So benutzt du Shelly"), ("optout", "Meine Fotos nicht mehr lesen"),
-           ("optin", "Meine Fotos wieder lesen")],
-}
-_ADMIN_EXTRA = {
-    "en": [("settings", "Shelly's settings for this chat"), ("language", "Choose the chat's language")],
-    "de": [("settings", "Shellys Einstellungen für diesen Chat"), ("language", "Sprache des Chats wählen")],
-}
-
-
 def command_scopes() -> list[tuple[Any, str | None, list[BotCommand]]]:
-    """(scope, language_code, commands) for every setMyCommands call made at start-up."""
+    """(scope, language_code, commands) for every setMyCommands call made at start-up; the texts are in the
+    advice corpus (``[commands.*]``), English is the default for every other language."""
     out: list[tuple[Any, str | None, list[BotCommand]]] = []
-    for lang in ("en", "de"):
-        code = None if lang == "en" else lang
-        out.append((BotCommandScopeAllPrivateChats(), code, [BotCommand(c, d) for c, d in _PRIVATE[lang]]))
-        out.append((BotCommandScopeAllGroupChats(), code, [BotCommand(c, d) for c, d in _GROUP[lang]]))
-        out.append((BotCommandScopeAllChatAdministrators(), code,
-                     [BotCommand(c, d) for c, d in _GROUP[lang] + _ADMIN_EXTRA[lang]]))
+    for lang in supported_languages():
+        code = None if lang == FALLBACK_LANGUAGE else lang
+        private, group = command_menu(lang, "private"), command_menu(lang, "group")
+        admin = group + command_menu(lang, "admin")
+        out.append((BotCommandScopeAllPrivateChats(), code, [BotCommand(c, d) for c, d in private]))
+        out.append((BotCommandScopeAllGroupChats(), code, [BotCommand(c, d) for c, d in group]))
+        out.append((BotCommandScopeAllChatAdministrators(), code, [BotCommand(c, d) for c, d in admin]))
     return out
 
 
@@ -148,7 +128,7 @@ def build_application(
     metrics = metrics or Metrics()
     deps = Deps(
         settings=settings, pool=pool, storage=storage, metrics=metrics, cooldowns=Cooldowns(),
-        admins=AdminCache(fetch_status, ttl_s=60.0), recent=RecentAdvice(per_chat=20),
+        admins=AdminCache(fetch_status, ttl_s=60.0), recent=RecentAdvice(per_chat=RECENT_MEMORY),
     )
     metrics.bind_gauges(
         queue_depth=lambda: float(_queue_depth(pool)),

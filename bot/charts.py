@@ -19,6 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from advice import KNOWN_EMOTIONS, emotion_name, percent, quantity, resolve_language, short_date, text
+
 if TYPE_CHECKING:
     from bot.storage.types import MoodSummary
 
@@ -27,7 +29,6 @@ DPI = 100
 BACKGROUND = "#FFF6EE"  # warm shell white
 INK = "#1F3B4D"  # deep sea text
 
-EMOTION_ORDER = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt")
 COLOURS = {
     "neutral": "#8FA8B8",
     "happiness": "#FF7F50",
@@ -40,42 +41,10 @@ COLOURS = {
 }
 EXTRA_COLOURS = ("#4FB3BF", "#F4A259", "#9BC1BC", "#E07A5F")
 
-EMOTION_NAMES = {
-    "de": {
-        "neutral": "neutral",
-        "happiness": "Freude",
-        "surprise": "Überraschung",
-        "sadness": "Traurigkeit",
-        "anger": "Ärger",
-        "disgust": "Ekel",
-        "fear": "Angst",
-        "contempt": "Verachtung",
-    },
-}
-TEXTS = {
-    "en": {"faces": "{n} faces", "people": "{n} people", "trend": "Last 30 days", "empty": "No moods recorded yet"},
-    "de": {
-        "faces": "{n} Gesichter",
-        "people": "{n} Personen",
-        "trend": "Letzte 30 Tage",
-        "empty": "Noch keine Stimmungen erfasst",
-    },
-}
-DATE_FORMAT = {"en": "%b %d", "de": "%d.%m."}
-
-
-def emotion_label(emotion: str, language: str = "en") -> str:
-    name = EMOTION_NAMES.get(language, {}).get(emotion, emotion)
-    return name[:1].upper() + name[1:]
-
-
-def _text(language: str, key: str, **values: object) -> str:
-    return TEXTS.get(language, TEXTS["en"])[key].format(**values)
-
 
 def _ordered(summary: MoodSummary) -> list[str]:
-    known = [e for e in EMOTION_ORDER if summary.counts.get(e)]
-    return known + sorted(e for e in summary.counts if e not in EMOTION_ORDER and summary.counts[e])
+    known = [e for e in KNOWN_EMOTIONS if summary.counts.get(e)]
+    return known + sorted(e for e in summary.counts if e not in KNOWN_EMOTIONS and summary.counts[e])
 
 
 def _colours(emotions: list[str]) -> dict[str, str]:
@@ -94,16 +63,20 @@ def _bars(ax: Axes, summary: MoodSummary, emotions: list[str], colours: dict[str
     _style(ax)
     shown = list(reversed(emotions))  # largest category order top-down
     values = [summary.counts[e] for e in shown]
-    bars = ax.barh([emotion_label(e, language) for e in shown], values, color=[colours[e] for e in shown])
+    names = [emotion_name(e, language, capitalize=True) for e in shown]
+    bars = ax.barh(names, values, color=[colours[e] for e in shown])
     total = max(summary.total, 1)
-    ax.bar_label(bars, labels=[f" {round(100 * v / total)}%" for v in values], fontsize=22, color=INK, padding=4)
+    shares = [" " + percent(100 * v / total, language) for v in values]
+    ax.bar_label(bars, labels=shares, fontsize=22, color=INK, padding=4)
     ax.set_xlim(0, max(values) * 1.25)
     ax.set_ylim(len(shown) - 0.5 - max(len(shown), 5), len(shown) - 0.5)  # few emotions: keep bars slim, on top
     ax.xaxis.set_visible(False)
     ax.spines["bottom"].set_visible(False)
 
 
-def _trend(ax: Axes, summary: MoodSummary, emotions: list[str], colours: dict[str, str], language: str) -> None:
+def _trend(
+    ax: Axes, summary: MoodSummary, emotions: list[str], colours: dict[str, str], language: str, days_shown: int
+) -> None:
     """Stacked daily bars (days without data stay empty, so gaps read as gaps)."""
     _style(ax)
     by_day = dict(summary.trend)
@@ -116,31 +89,33 @@ def _trend(ax: Axes, summary: MoodSummary, emotions: list[str], colours: dict[st
         ax.bar(xs, heights, bottom=bottom, color=colours[emotion], width=0.85)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     ticks = sorted({0, len(days) - 1, (len(days) - 1) // 2})
-    ax.set_xticks(ticks, [days[i].strftime(DATE_FORMAT.get(language, DATE_FORMAT["en"])) for i in ticks])
+    ax.set_xticks(ticks, [short_date(days[i], language) for i in ticks])
     ax.set_xlim(-0.8, max(len(days), 7) - 0.2)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-    ax.set_title(_text(language, "trend"), fontsize=24, color=INK, loc="left")
+    ax.set_title(text("chart_trend", language, days=days_shown), fontsize=24, color=INK, loc="left")
 
 
-def render_mood_chart(summary: MoodSummary, title: str, language: str = "en") -> bytes:
-    """A 1080×1080 PNG: distribution bars, plus stacked daily bars (the trend) when ``summary.trend`` has data."""
-    language = language if language in TEXTS else "en"
+def render_mood_chart(summary: MoodSummary, title: str, language: str = "en", days: int = 30) -> bytes:
+    """A 1080×1080 PNG: distribution bars, plus stacked daily bars (the trend) when ``summary.trend`` has data.
+    Every word comes from the advice corpus of ``language``; ``days`` is the period the summary covers."""
+    language = resolve_language(language)
     fig = Figure(figsize=(SIZE_PX / DPI, SIZE_PX / DPI), dpi=DPI, facecolor=BACKGROUND)
     FigureCanvasAgg(fig)
     fig.suptitle(title, fontsize=36, color=INK, fontweight="bold", y=0.97)
-    subtitle = _text(language, "faces", n=summary.total)
     if summary.contributors > 1:
-        subtitle += " · " + _text(language, "people", n=summary.contributors)
+        subtitle = text("chart_subtitle", language, faces=summary.total, people=summary.contributors)
+    else:
+        subtitle = quantity("faces", summary.total, language)
     fig.text(0.5, 0.905, subtitle, ha="center", fontsize=22, color=INK)
     emotions = _ordered(summary)
     if not emotions:
-        fig.text(0.5, 0.5, _text(language, "empty"), ha="center", va="center", fontsize=30, color=INK)
+        fig.text(0.5, 0.5, text("chart_empty", language), ha="center", va="center", fontsize=30, color=INK)
     else:
         colours = _colours(emotions)
         if summary.trend:
             top, bottom = fig.subplots(2, 1, height_ratios=(3, 2))
             _bars(top, summary, emotions, colours, language)
-            _trend(bottom, summary, emotions, colours, language)
+            _trend(bottom, summary, emotions, colours, language, days)
             fig.subplots_adjust(left=0.27, right=0.95, top=0.87, bottom=0.07, hspace=0.3)
         else:
             _bars(fig.add_subplot(), summary, emotions, colours, language)

@@ -2,10 +2,18 @@
 
 File layout (see ``en.toml`` for the reference; every language must have the same keys):
 
-- ``[meta]``: ``language``, ``name``, ``percent`` (template with ``{value}``)
-- ``[moods.<emotion>]``: ``adjective``, ``noun``, ``with_article``, ``soft`` (gentle stand-alone phrase)
+- ``[meta]``: ``language``, ``name``, ``percent`` (template with ``{value}``), ``date_format`` (``strftime``,
+  numeric outside English: month names would come out in English)
+- ``[moods.<emotion>]``: ``label`` (the display name on the picture, in /stats and its chart), ``adjective``,
+  ``noun``, ``with_article``, ``soft`` (gentle stand-alone phrase)
 - ``[mood_lines.<style>]``: ``confident`` / ``medium`` / ``low`` template lists; styles ``solo``, ``group``,
   ``gentle`` (negative moods when others can read along), ``unknown_solo``, ``unknown_group``
+- ``[between_lines]``: ``solo`` / ``group`` / ``gentle`` template lists for a close call between the two most
+  likely moods (the same fields, plus ``adjective2`` ``noun2`` ``soft2`` ``percent2`` for the runner-up)
+- ``[counts.<noun>]``: ``{count}`` templates per CLDR plural category of the language (``one``, ``few``,
+  ``many``, ``other``: exactly the categories Babel lists for it, plus ``other``)
+- ``[commands.<scope>]``: ``command = "menu description"`` for the Telegram command menus (``private``,
+  ``group``, and ``admin``: the extra commands group admins see)
 - ``[advice.<emotion|generic>]`` and ``[group_advice.<emotion|generic>]``: ``"<id>" = "text"``
 - ``[group_lines]``: ``uniform``, ``uniform_heavy``, ``mostly``, ``mixed`` template lists
 - ``[wellbeing.solo]`` / ``[wellbeing.group]``: ``"<id>" = "text"``
@@ -25,6 +33,10 @@ LEVELS: tuple[str, ...] = ("confident", "medium", "low")
 MOOD_LINE_STYLES: tuple[str, ...] = ("solo", "group", "gentle", "unknown_solo", "unknown_group")
 GROUP_LINE_KINDS: tuple[str, ...] = ("uniform", "uniform_heavy", "mostly", "mixed")
 WELLBEING_KINDS: tuple[str, ...] = ("solo", "group")
+BETWEEN_STYLES: tuple[str, ...] = ("solo", "group", "gentle")
+COUNT_NOUNS: tuple[str, ...] = ("photos", "faces", "people", "days", "seconds")
+COMMAND_SCOPES: tuple[str, ...] = ("private", "group", "admin")
+MOOD_FIELDS: tuple[str, ...] = ("label", "adjective", "noun", "with_article", "soft")
 
 
 class CorpusError(ValueError):
@@ -35,6 +47,7 @@ class CorpusError(ValueError):
 class Mood:
     """How one emotion is named in a language."""
 
+    label: str  # "happy" — the display name: annotated picture, /stats text and chart
     adjective: str  # "happy" — "You look happy"
     noun: str  # "happiness" — "a hint of happiness"
     with_article: str  # "a happy face"
@@ -48,6 +61,7 @@ class Corpus:
     language: str
     name: str
     percent: str
+    date_format: str  # strftime for short dates ("%d.%m.")
     moods: Mapping[str, Mood]
     mood_lines: Mapping[str, Mapping[str, tuple[str, ...]]]  # style -> level -> templates
     advice: Mapping[str, Mapping[str, str]]  # emotion or "generic" -> id -> text
@@ -55,6 +69,9 @@ class Corpus:
     group_lines: Mapping[str, tuple[str, ...]]
     wellbeing: Mapping[str, Mapping[str, str]]  # "solo" | "group" -> id -> text
     messages: Mapping[str, str]
+    between_lines: Mapping[str, tuple[str, ...]]  # "solo" | "group" | "gentle" -> templates
+    counts: Mapping[str, Mapping[str, str]]  # noun -> plural category -> "{count} …"
+    commands: Mapping[str, Mapping[str, str]]  # scope -> command -> description
 
 
 def available_languages() -> tuple[str, ...]:
@@ -81,10 +98,8 @@ def _parse(language: str, raw: dict[str, Any]) -> Corpus:
         language=language,
         name=_str(meta["name"]),
         percent=_str(meta["percent"]),
-        moods={
-            k: Mood(**{f: _str(v[f]) for f in ("adjective", "noun", "with_article", "soft")})
-            for k, v in raw["moods"].items()
-        },
+        date_format=_str(meta["date_format"]),
+        moods={k: Mood(**{f: _str(v[f]) for f in MOOD_FIELDS}) for k, v in raw["moods"].items()},
         mood_lines={
             style: {level: _strs(raw["mood_lines"][style][level]) for level in LEVELS} for style in MOOD_LINE_STYLES
         },
@@ -93,6 +108,9 @@ def _parse(language: str, raw: dict[str, Any]) -> Corpus:
         group_lines={kind: _strs(raw["group_lines"][kind]) for kind in GROUP_LINE_KINDS},
         wellbeing={kind: _texts(raw["wellbeing"][kind]) for kind in WELLBEING_KINDS},
         messages=_texts(raw["messages"]),
+        between_lines={style: _strs(raw["between_lines"][style]) for style in BETWEEN_STYLES},
+        counts={noun: _texts(raw["counts"][noun]) for noun in COUNT_NOUNS},
+        commands={scope: _texts(raw["commands"][scope]) for scope in COMMAND_SCOPES},
     )
 
 

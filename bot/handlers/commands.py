@@ -25,7 +25,7 @@ def answer_with(key: str) -> Callable[[Update, Context], Coroutine[Any, Any, Non
 on_start = answer_with("start")
 on_help = answer_with("help")
 on_privacy = answer_with("privacy")
-on_private_text = on_help  # plain text in a private chat: remind what she does
+on_private_text = answer_with("private_text")  # plain text in a private chat: short, points to /help
 
 
 async def on_my_chat_member(update: Update, context: Context) -> None:

@@ -11,7 +11,8 @@ import logging
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from advice import supported_languages
+from advice import duration, supported_languages
+from advice.corpus import load as load_corpus
 from bot.deps import get_deps
 from bot.handlers.common import Context, chat_settings_and_language, is_chat_admin, is_group, reply, t
 from bot.storage.types import ChatSettings
@@ -22,68 +23,59 @@ USER_COOLDOWNS = (0, 10, 30, 60, 300)
 CHAT_COOLDOWNS = (0, 3, 10, 30, 60)
 MODES = ("off", "on_request", "every_photo")
 
-# menu labels (glue; the advice corpus has no keys for them yet)
-_LABELS = {
-    "en": {"title": "Shelly's settings for this chat", "mode": "Photos", "off": "off",
-           "on_request": "on request (/mood)", "every_photo": "every photo", "annotate": "Numbered picture",
-           "on": "on", "no": "off", "user_cd": "Pause per person", "chat_cd": "Pause per chat",
-           "language": "Language", "auto": "each person's own"},
-    "de": {"title": "Shellys Einstellungen für diesen Chat", "mode": "Fotos", "off": "aus",
-           "on_request": "auf Anfrage (/mood)", "every_photo": "jedes Foto", "annotate": "Nummeriertes Bild",
-           "on": "an", "no": "aus", "user_cd": "Pause pro Person", "chat_cd": "Pause pro Chat",
-           "language": "Sprache", "auto": "jeweils eigene"},
-}
-
-
-def _l(language: str) -> dict[str, str]:
-    return _LABELS.get(language, _LABELS["en"])
-
-
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60} min" if s >= 60 and s % 60 == 0 else f"{s} s"
+LANGUAGES_PER_ROW = 3
 
 
 def _language_name(code: str) -> str:
-    try:
-        from advice.corpus import load
-
-        return load(code).name
-    except Exception:
-        return code
+    return load_corpus(code).name
 
 
 def menu_text(cs: ChatSettings, language: str) -> str:
-    lab = _l(language)
-    return "\n".join([
-        lab["title"],
-        "",
-        f"{lab['mode']}: {lab[cs.mode]}",
-        f"{lab['annotate']}: {lab['on'] if cs.annotate else lab['no']}",
-        f"{lab['user_cd']}: {_duration(cs.user_cooldown_s)}",
-        f"{lab['chat_cd']}: {_duration(cs.chat_cooldown_s)}",
-        f"{lab['language']}: {_language_name(cs.language) if cs.language else lab['auto']}",
-    ])
+    return t(
+        "settings_menu", language,
+        mode=t(f"settings_mode_{cs.mode}", language),
+        annotate=t("settings_on" if cs.annotate else "settings_off", language),
+        user_cooldown=duration(cs.user_cooldown_s, language),
+        chat_cooldown=duration(cs.chat_cooldown_s, language),
+        chat_language=_language_name(cs.language) if cs.language else t("settings_language_auto", language),
+    )
 
 
 def _mark(label: str, selected: bool) -> str:
     return f"• {label}" if selected else label
 
 
+def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+
+
 def menu_keyboard(cs: ChatSettings, language: str) -> InlineKeyboardMarkup:
-    lab = _l(language)
+    languages = [
+        InlineKeyboardButton(_mark(_language_name(code), cs.language == code), callback_data=f"set:lang:{code}")
+        for code in supported_languages()
+    ]
+    auto = InlineKeyboardButton(_mark(t("settings_language_auto", language), cs.language is None),
+                                callback_data="set:lang:auto")
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(_mark(lab[m], cs.mode == m), callback_data=f"set:mode:{m}") for m in MODES],
-        [InlineKeyboardButton(_mark(f"{lab['annotate']}: {lab['on']}", cs.annotate), callback_data="set:ann:1"),
-         InlineKeyboardButton(_mark(f"{lab['annotate']}: {lab['no']}", not cs.annotate), callback_data="set:ann:0")],
-        [InlineKeyboardButton(_mark(("👤 " if i == 0 else "") + _duration(s), cs.user_cooldown_s == s),
+        [InlineKeyboardButton(_mark(t(f"settings_mode_{m}", language), cs.mode == m), callback_data=f"set:mode:{m}")
+         for m in MODES],
+        [InlineKeyboardButton(_mark(t("settings_annotate_on", language), cs.annotate), callback_data="set:ann:1"),
+         InlineKeyboardButton(_mark(t("settings_annotate_off", language), not cs.annotate),
+                              callback_data="set:ann:0")],
+        [InlineKeyboardButton(_mark(("👤 " if i == 0 else "") + duration(s, language), cs.user_cooldown_s == s),
                               callback_data=f"set:ucd:{s}") for i, s in enumerate(USER_COOLDOWNS)],
-        [InlineKeyboardButton(_mark(("👥 " if i == 0 else "") + _duration(s), cs.chat_cooldown_s == s),
+        [InlineKeyboardButton(_mark(("👥 " if i == 0 else "") + duration(s, language), cs.chat_cooldown_s == s),
                               callback_data=f"set:ccd:{s}") for i, s in enumerate(CHAT_COOLDOWNS)],
-        [InlineKeyboardButton(_mark(_language_name(code), cs.language == code), callback_data=f"set:lang:{code}")
-         for code in supported_languages()]
-        + [InlineKeyboardButton(_mark(lab["auto"], cs.language is None), callback_data="set:lang:auto")],
+        *_rows(languages, LANGUAGES_PER_ROW),
+        [auto],
     ])
+
+
+def language_keyboard(cs: ChatSettings) -> InlineKeyboardMarkup:
+    """/language: one button per supported language, the chat's current choice marked."""
+    return InlineKeyboardMarkup(_rows(
+        [InlineKeyboardButton(_mark(_language_name(code), cs.language == code), callback_data=f"lang:{code}")
+         for code in supported_languages()], LANGUAGES_PER_ROW))
 
 
 def apply_choice(cs: ChatSettings, field: str, value: str) -> ChatSettings:
@@ -107,7 +99,7 @@ async def on_settings(update: Update, context: Context) -> None:
         return
     cs, language = await chat_settings_and_language(update, context)
     if not is_group(chat):
-        await reply(message, t("help", language))
+        await reply(message, t("settings_private", language))
         return
     if not await is_chat_admin(update, context):
         await reply(message, t("not_admin", language))
@@ -149,10 +141,8 @@ async def on_language(update: Update, context: Context) -> None:
     if chat.type != Chat.PRIVATE and not await is_chat_admin(update, context):
         await reply(message, t("not_admin", language))
         return
-    keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton(_mark(_language_name(code), cs.language == code), callback_data=f"lang:{code}")
-        for code in supported_languages()]])
-    await reply(message, f"{_l(language)['language']}: {_language_name(language)}", reply_markup=keyboard)
+    await reply(message, t("language_current", language, name=_language_name(language)),
+                reply_markup=language_keyboard(cs))
 
 
 async def on_language_button(update: Update, context: Context) -> None:
@@ -168,12 +158,10 @@ async def on_language_button(update: Update, context: Context) -> None:
     if code not in supported_languages():
         await query.answer()
         return
-    import dataclasses as dc
-
-    await get_deps(context).storage.save_chat_settings(chat.id, dc.replace(cs, language=code))
+    await get_deps(context).storage.save_chat_settings(chat.id, dataclasses.replace(cs, language=code))
     await query.answer()
     try:
-        await query.edit_message_text(f"{_l(code)['language']}: {_language_name(code)} ✓")
+        await query.edit_message_text(t("language_chosen", code, name=_language_name(code)))
     except BadRequest as exc:
         if "not modified" not in str(exc):
             raise

@@ -7,11 +7,13 @@ import logging
 from typing import TYPE_CHECKING
 
 from telegram import Update
+from telegram.constants import MessageLimit
 
-from advice.corpus import load as load_corpus
-from bot.charts import emotion_label, render_mood_chart
+from advice import emotion_name, percent, short_date
+from bot.charts import render_mood_chart
 from bot.deps import get_deps
 from bot.handlers.common import Context, chat_settings_and_language, is_group, reply, t
+from bot.storage.queries import K_ANONYMITY
 
 if TYPE_CHECKING:
     from bot.storage.types import MoodSummary
@@ -21,22 +23,25 @@ DAYS = 30
 TREND_DAYS_SHOWN = 7
 
 
-def _percent(value: float, language: str) -> str:
-    return load_corpus(language).percent.format(value=round(value))
-
-
 def format_summary(summary: MoodSummary, language: str) -> str:
-    """Distribution (most frequent first) and the last days of the trend, as plain text."""
+    """Distribution (most frequent first; face counts in brackets) and the last days of the trend, as plain text,
+    with the same mood names as Shelly's replies."""
     total = max(summary.total, 1)
-    lines = [f"{emotion_label(emotion, language)}: {_percent(100 * count / total, language)} ({count})"
+    lines = [f"{emotion_name(emotion, language, capitalize=True)}: {percent(100 * count / total, language)} ({count})"
              for emotion, count in sorted(summary.counts.items(), key=lambda kv: -kv[1]) if count]
     trend = [(day, counts) for day, counts in summary.trend if counts][-TREND_DAYS_SHOWN:]
     if trend:
         lines.append("")
         for day, counts in trend:
             top = max(counts, key=counts.__getitem__)
-            lines.append(f"{day.isoformat()}: {emotion_label(top, language)} ({sum(counts.values())})")
+            lines.append(f"{short_date(day, language)}: {emotion_name(top, language)} ({sum(counts.values())})")
     return "\n".join(lines)
+
+
+def stats_caption(summary: MoodSummary, language: str, days: int = DAYS) -> str:
+    """The chart's caption: faces and photos counted, with real plurals."""
+    caption = t("stats_caption", language, faces=summary.total, photos=summary.photos, days=days)
+    return caption[: MessageLimit.CAPTION_LENGTH]
 
 
 async def on_stats(update: Update, context: Context) -> None:
@@ -51,6 +56,9 @@ async def on_stats(update: Update, context: Context) -> None:
         summary, title = await d.storage.global_summary(DAYS), "Shelly"
     elif is_group(chat):
         summary, title = await d.storage.chat_summary(chat.id, DAYS), chat.title or ""
+        if summary is None:  # fewer than K_ANONYMITY people: say why, kindly
+            await reply(message, t("stats_group_needs_people", language, people=K_ANONYMITY))
+            return
     else:
         summary, title = await d.storage.user_summary(user.id, DAYS), user.first_name
     if summary is None or summary.total == 0:
@@ -58,9 +66,9 @@ async def on_stats(update: Update, context: Context) -> None:
         return
     await reply(message, format_summary(summary, language))
     try:
-        png = await asyncio.get_running_loop().run_in_executor(None, render_mood_chart, summary, title, language)
+        png = await asyncio.get_running_loop().run_in_executor(
+            None, render_mood_chart, summary, title, language, DAYS)
     except Exception:
         log.exception("could not draw the mood chart")
         return
-    caption = t("stats_caption", language, photos=summary.total, days=DAYS)
-    await message.reply_photo(png, caption=caption[:1024], do_quote=is_group(chat))
+    await message.reply_photo(png, caption=stats_caption(summary, language), do_quote=is_group(chat))

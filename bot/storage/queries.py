@@ -22,7 +22,7 @@ def _as_date(value: object) -> date:
 async def summarise(
     session: AsyncSession, where: ColumnElement[bool], since: datetime, *, min_day_contributors: int = 1
 ) -> MoodSummary:
-    """Counts per emotion, distinct contributors and a per-UTC-day trend (days with data only, oldest first).
+    """Counts per emotion, distinct contributors and photos, a per-UTC-day trend (days with data, oldest first).
 
     Days with fewer than ``min_day_contributors`` distinct users are left out of the trend (still counted in the
     totals), so a group's chart cannot single out the one person who sent photos that day."""
@@ -38,6 +38,7 @@ async def summarise(
         counts[emotion] += n
         per_day[hour.date()][emotion] += n
     contributors = await session.scalar(select(func.count(distinct(mood_events.c.user_key))).where(*window))
+    photos = await session.scalar(select(func.count(distinct(mood_events.c.update_key))).where(*window))
     shown = set(per_day)
     if min_day_contributors > 1:
         day = func.date(mood_events.c.hour)
@@ -50,4 +51,5 @@ async def summarise(
         total=sum(counts.values()),
         contributors=int(contributors or 0),
         trend=[(d, dict(per_day[d])) for d in sorted(per_day) if d in shown],
+        photos=int(photos or 0),
     )

@@ -37,9 +37,10 @@ class MoodSummary:
     """Emotion counts (faces, not photos) over a window, plus a per-day trend (UTC days, oldest first)."""
 
     counts: dict[str, int]
-    total: int
+    total: int  # faces
     contributors: int  # distinct pseudonymous users behind the counts
     trend: list[tuple[date, dict[str, int]]] = field(default_factory=list)
+    photos: int = 0  # distinct photos (update keys) behind the counts
 
 
 @dataclass(frozen=True, slots=True)

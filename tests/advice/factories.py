@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inference.labels import FERPLUS_LABELS
 from inference.types import Analysis, Face
 
 
@@ -21,9 +22,10 @@ def analysis(*faces: Face) -> Analysis:
 
 
 def spread(emotion: str, confidence: float) -> dict[str, float]:
-    """``emotion`` at ``confidence``, the rest split over three other labels so it stays on top."""
-    others = [e for e in ("neutral", "happiness", "surprise", "fear") if e != emotion][:3]
-    return {emotion: confidence, **{o: (1.0 - confidence) / 3 for o in others}}
+    """``emotion`` at ``confidence``, the rest split evenly over the other FER+ labels: it stays on top, and no
+    runner-up comes within ``CLOSE_CALL_MARGIN`` for confidences from 0.3 up."""
+    others = [e for e in FERPLUS_LABELS if e != emotion]
+    return {emotion: confidence, **{o: (1.0 - confidence) / len(others) for o in others}}
 
 
 def single(emotion: str, confidence: float) -> Analysis:

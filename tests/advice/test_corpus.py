@@ -9,14 +9,34 @@ from typing import Any
 
 import pytest
 
-from advice.corpus import GROUP_LINE_KINDS, LEVELS, MOOD_LINE_STYLES, available_languages, load
+from babel import Locale
+from telegram.constants import BotCommandLimit, CallbackQueryLimit, MessageLimit
+
+from advice.corpus import (
+    BETWEEN_STYLES,
+    COMMAND_SCOPES,
+    COUNT_NOUNS,
+    GROUP_LINE_KINDS,
+    LEVELS,
+    MOOD_LINE_STYLES,
+    available_languages,
+    load,
+)
 from advice.emotions import GENERIC, KNOWN_EMOTIONS
 from advice.messages import MESSAGE_KEYS, MESSAGE_PLACEHOLDERS, placeholders, text
 
 LANGUAGES = available_languages()
+SHIPPED = ("en", "de", "es", "fr", "pt", "ru")
 MIN_PER_EMOTION = 12
+MIN_GROUP_PER_EMOTION = 6
 MOOD_FIELDS = {"adjective", "noun", "with_article", "soft", "percent"}
+SECOND_FIELDS = {"adjective2", "noun2", "with_article2", "soft2", "percent2"}
 UNKNOWN_FIELDS = {"label", "percent"}
+CAPTION_KEYS = {"stats_caption", "no_face"}  # may be sent as a photo caption
+ALERT_KEYS = {"not_admin"}  # also shown as a callback-query alert
+BUTTON_KEYS = {"forget_yes", "forget_no", "settings_mode_off", "settings_mode_on_request", "settings_mode_every_photo",
+               "settings_annotate_on", "settings_annotate_off", "settings_language_auto"}
+BUTTON_MAX = 40  # our own limit: a phone shows about this much of a button
 
 
 def raw(language: str) -> dict[str, Any]:
@@ -24,9 +44,10 @@ def raw(language: str) -> dict[str, Any]:
 
 
 def key_tree(node: object) -> object:
-    """The nested key structure of a TOML document, values replaced by their kind."""
+    """The nested key structure of a TOML document, values replaced by their kind; the plural forms under
+    ``counts`` differ by language and are checked on their own."""
     if isinstance(node, dict):
-        return {k: key_tree(v) for k, v in node.items()}
+        return {k: "plural forms" if k in COUNT_NOUNS else key_tree(v) for k, v in node.items()}
     return type(node).__name__
 
 
@@ -38,8 +59,8 @@ def all_strings(node: object) -> list[str]:
     return [node] if isinstance(node, str) else []
 
 
-def test_english_and_german_are_shipped() -> None:
-    assert {"en", "de"} <= set(LANGUAGES)
+def test_all_six_languages_are_shipped() -> None:
+    assert set(SHIPPED) <= set(LANGUAGES)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -47,9 +68,66 @@ def test_enough_advice_per_emotion(language: str) -> None:
     corpus = load(language)
     for emotion in KNOWN_EMOTIONS:
         assert len(corpus.advice[emotion]) >= MIN_PER_EMOTION, emotion
-        assert len(corpus.group_advice[emotion]) >= 5, emotion
+        assert len(corpus.group_advice[emotion]) >= MIN_GROUP_PER_EMOTION, emotion
         assert emotion in corpus.moods
     assert corpus.advice[GENERIC] and corpus.group_advice[GENERIC]
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_every_advice_slot_of_english_is_filled(language: str) -> None:
+    corpus, english = load(language), load("en")
+    for pools, reference in ((corpus.advice, english.advice), (corpus.group_advice, english.group_advice),
+                             (corpus.wellbeing, english.wellbeing)):
+        assert {k: set(v) for k, v in pools.items()} == {k: set(v) for k, v in reference.items()}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_plural_forms_follow_the_language_rules(language: str) -> None:
+    """Every counted noun has exactly the CLDR plural categories of the language (Russian: one, few, many)."""
+    categories = set(Locale.parse(language).plural_form.tags) | {"other"}
+    for noun in COUNT_NOUNS:
+        forms = load(language).counts[noun]
+        assert set(forms) == categories, (noun, sorted(forms))
+        assert all(placeholders(form) == {"count"} for form in forms.values()), noun
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_command_menus_match_english_and_telegram_limits(language: str) -> None:
+    corpus, english = load(language), load("en")
+    for scope in COMMAND_SCOPES:
+        assert list(corpus.commands[scope]) == list(english.commands[scope]), scope
+        for command, description in corpus.commands[scope].items():
+            assert BotCommandLimit.MIN_COMMAND <= len(command) <= BotCommandLimit.MAX_COMMAND
+            assert BotCommandLimit.MIN_DESCRIPTION <= len(description) <= BotCommandLimit.MAX_DESCRIPTION
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_message_lengths_fit_telegram(language: str) -> None:
+    values = {"max_mb": 20, "seconds": 10, "shown": 10, "total": 14, "photos": 1234, "faces": 12345, "days": 30,
+              "count": 1234, "people": 3, "name": "Português", "mode": "x" * 30, "annotate": "x" * 10,
+              "user_cooldown": "5 min", "chat_cooldown": "30 s", "chat_language": "x" * 30}
+    for key in MESSAGE_KEYS:
+        rendered = text(key, language, **values)
+        assert len(rendered) <= MessageLimit.MAX_TEXT_LENGTH, key
+        if key in CAPTION_KEYS:
+            assert len(rendered) <= MessageLimit.CAPTION_LENGTH, key
+        if key in ALERT_KEYS:
+            assert len(rendered) <= CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH, key
+        if key in BUTTON_KEYS:
+            assert len(rendered) <= BUTTON_MAX, key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_between_line_placeholders(language: str) -> None:
+    corpus = load(language)
+    for style in BETWEEN_STYLES:
+        for template in corpus.between_lines[style]:
+            fields = placeholders(template)
+            assert {"percent", "percent2"} <= fields, template
+            if style == "gentle":  # others read along: never name a mood
+                assert fields <= {"soft", "soft2", "percent", "percent2"}, template
+            else:
+                assert fields <= MOOD_FIELDS | SECOND_FIELDS, template
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -137,7 +215,9 @@ def test_message_placeholders(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("key", MESSAGE_KEYS)
 def test_text_formats_every_key(language: str, key: str) -> None:
-    values = {"max_mb": 20, "seconds": 10, "shown": 10, "total": 14, "photos": 7, "days": 30, "count": 3}
+    values = {"max_mb": 20, "seconds": 10, "shown": 10, "total": 14, "photos": 7, "faces": 9, "days": 30,
+              "count": 3, "people": 3, "name": "Deutsch", "mode": "on", "annotate": "on", "user_cooldown": "10 s",
+              "chat_cooldown": "3 s", "chat_language": "English"}
     rendered = text(key, language, **values)
     assert rendered.strip()
     assert "{" not in rendered
@@ -145,7 +225,8 @@ def test_text_formats_every_key(language: str, key: str) -> None:
 
 def test_text_resolves_codes_and_rejects_unknown_keys() -> None:
     assert text("busy", "de-AT") == load("de").messages["busy"]
-    assert text("busy", "fr") == load("en").messages["busy"]
+    assert text("busy", "pt-BR") == load("pt").messages["busy"]
+    assert text("busy", "xx") == load("en").messages["busy"]
     with pytest.raises(KeyError):
         text("no_such_key", "en")
 
