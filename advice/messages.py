@@ -47,6 +47,7 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``settings_language_auto``: "each person's own language" (no fixed chat language)
 - ``language_current``: /language prompt; ``{name}`` = current language's name
 - ``language_chosen``: after choosing; ``{name}``
+- ``download_failed``: the photo could not be fetched from Telegram (retries included); send it again
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "settings_language_auto": frozenset(),
     "language_current": frozenset({"name"}),
     "language_chosen": frozenset({"name"}),
+    "download_failed": frozenset(),
 }
 """Every message key and the placeholders its texts may use (the same in every language)."""
 
