@@ -8,7 +8,6 @@ from importlib import resources
 from typing import Any
 
 import pytest
-
 from babel import Locale
 from telegram.constants import BotCommandLimit, CallbackQueryLimit, MessageLimit
 

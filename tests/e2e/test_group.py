@@ -50,11 +50,13 @@ async def test_photo_captioned_mood_in_a_forum_topic(harness: Harness) -> None:
     assert help_answer["reply_to_message"]["message_id"] == topic_msg["message_id"]
 
 
-async def test_group_stats_not_enough_data(harness: Harness) -> None:
+async def test_group_stats_explains_the_three_people_rule(harness: Harness) -> None:
+    """Below 3 contributors the group is told why there is no chart (k-anonymity), not to send more photos."""
     emu = harness.emu
     emu.user_sends_text(GROUP, BOB, "/stats")
     [answer] = await emu.wait_for_bot_messages(GROUP.id, 1, timeout=30)
-    assert answer["text"] == t("stats_not_enough_data", "en")
+    assert answer["text"] == t("stats_group_needs_people", "en", people=3)
+    assert "3 people" in answer["text"] and answer["text"] != t("stats_not_enough_data", "en")
 
 
 async def test_non_admin_settings_refused_admin_switches_to_every_photo(harness: Harness) -> None:

@@ -87,6 +87,11 @@ async def test_start_and_help(harness: Harness) -> None:
     emu.user_sends_text(PRIVATE, ANN, "/help")
     messages = await emu.wait_for_bot_messages(PRIVATE.id, 2, timeout=30)
     assert {m["text"] for m in messages} == {t("start", "en"), t("help", "en")}
+    emu.user_sends_text(PRIVATE, ANN, "hello Shelly")  # plain text and /settings: a brief pointer, not the help
+    emu.user_sends_text(PRIVATE, ANN, "/settings")
+    messages = await emu.wait_for_bot_messages(PRIVATE.id, 4, timeout=30)
+    assert {m["text"] for m in messages[2:]} == {t("private_text", "en"), t("settings_private", "en")}
+    assert all(len(m["text"]) < len(t("help", "en")) / 2 and "/help" in m["text"] for m in messages[2:])
 
 
 async def test_stats_in_private_chat_has_text_and_chart_then_forget_deletes(harness: Harness) -> None:
@@ -98,6 +103,8 @@ async def test_stats_in_private_chat_has_text_and_chart_then_forget_deletes(harn
     text_msg, chart = messages[1], messages[2]
     assert "100" in text_msg["text"]
     assert "photo" in chart
+    assert chart["caption"] == t("stats_caption", "en", faces=1, photos=1, days=30)  # "1 face in 1 photo"
+    assert "1 face in 1 photo " in chart["caption"]
     Image.open(io.BytesIO(emu.file_bytes(chart["photo"][-1]["file_id"]))).load()
 
     emu.user_sends_text(PRIVATE, ANN, "/forget")
