@@ -36,6 +36,8 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``private_text``: plain text in a private chat: short, points to /help
 - ``settings_private``: /settings in a private chat (settings are for groups): short, points to /help
 - ``stats_group_needs_people``: group /stats below the k-anonymity rule; ``{people}`` = people needed
+- ``stats_line``: one line of the /stats text: ``{mood}`` name, ``{share}`` percentage, ``{count}`` faces
+- ``stats_day_line``: one day of the /stats trend: ``{day}`` short date, ``{mood}`` top mood, ``{count}`` faces
 - ``chart_subtitle``: under a shared chart's title; ``{faces}`` counted, from ``{people}`` contributors
 - ``chart_trend``: title of the daily chart; ``{days}`` = period
 - ``chart_empty``: the chart has no data
@@ -94,6 +96,8 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "private_text": frozenset(),
     "settings_private": frozenset(),
     "stats_group_needs_people": frozenset({"people"}),
+    "stats_line": frozenset({"mood", "share", "count"}),
+    "stats_day_line": frozenset({"day", "mood", "count"}),
     "chart_subtitle": frozenset({"faces", "people"}),
     "chart_trend": frozenset({"days"}),
     "chart_empty": frozenset(),

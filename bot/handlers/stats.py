@@ -27,14 +27,16 @@ def format_summary(summary: MoodSummary, language: str) -> str:
     """Distribution (most frequent first; face counts in brackets) and the last days of the trend, as plain text,
     with the same mood names as Shelly's replies."""
     total = max(summary.total, 1)
-    lines = [f"{emotion_name(emotion, language, capitalize=True)}: {percent(100 * count / total, language)} ({count})"
+    lines = [t("stats_line", language, mood=emotion_name(emotion, language, capitalize=True),
+               share=percent(100 * count / total, language), count=count)
              for emotion, count in sorted(summary.counts.items(), key=lambda kv: -kv[1]) if count]
     trend = [(day, counts) for day, counts in summary.trend if counts][-TREND_DAYS_SHOWN:]
     if trend:
         lines.append("")
         for day, counts in trend:
             top = max(counts, key=counts.__getitem__)
-            lines.append(f"{short_date(day, language)}: {emotion_name(top, language)} ({sum(counts.values())})")
+            lines.append(t("stats_day_line", language, day=short_date(day, language), mood=emotion_name(top, language),
+                           count=sum(counts.values())))
     return "\n".join(lines)
 
 

@@ -103,9 +103,9 @@ def test_stats_caption_counts_photos_and_faces(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_stats_text_names_moods_like_the_replies(language: str) -> None:
     lines = format_summary(_stats_summary(photos=3, faces=10), language).splitlines()
-    assert lines[0].startswith(emotion_name("happiness", language, capitalize=True) + ":")
-    assert lines[0].endswith("(9)")
-    assert lines[1].startswith(emotion_name("neutral", language, capitalize=True) + ":")
+    assert lines[0].startswith(emotion_name("happiness", language, capitalize=True))
+    assert lines[0].endswith("(9)") and "90" in lines[0]
+    assert lines[1].startswith(emotion_name("neutral", language, capitalize=True))
     assert lines[-1].endswith(f"{emotion_name('happiness', language)} (10)")
 
 
