@@ -98,6 +98,13 @@ def _trend(
 def render_mood_chart(summary: MoodSummary, title: str, language: str = "en", days: int = 30) -> bytes:
     """A 1080×1080 PNG: distribution bars, plus stacked daily bars (the trend) when ``summary.trend`` has data.
     Every word comes from the advice corpus of ``language``; ``days`` is the period the summary covers."""
+    out = io.BytesIO()
+    mood_chart_figure(summary, title, language, days).savefig(out, format="png", dpi=DPI, facecolor=BACKGROUND)
+    return out.getvalue()
+
+
+def mood_chart_figure(summary: MoodSummary, title: str, language: str = "en", days: int = 30) -> Figure:
+    """The figure behind :func:`render_mood_chart` (its texts can be inspected)."""
     language = resolve_language(language)
     fig = Figure(figsize=(SIZE_PX / DPI, SIZE_PX / DPI), dpi=DPI, facecolor=BACKGROUND)
     FigureCanvasAgg(fig)
@@ -120,6 +127,4 @@ def render_mood_chart(summary: MoodSummary, title: str, language: str = "en", da
         else:
             _bars(fig.add_subplot(), summary, emotions, colours, language)
             fig.subplots_adjust(left=0.27, right=0.95, top=0.87, bottom=0.05)
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, facecolor=BACKGROUND)
-    return out.getvalue()
+    return fig

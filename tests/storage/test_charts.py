@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image, ImageChops
 
-from bot.charts import SIZE_PX, render_mood_chart
+from advice import emotion_name, quantity, text
+from bot.charts import SIZE_PX, mood_chart_figure, render_mood_chart
 from bot.storage import MoodSummary
 
 SUMMARY = MoodSummary(
@@ -39,6 +40,21 @@ def test_chart_without_trend_and_empty(language: str) -> None:
     bars_only = MoodSummary(counts={"anger": 3}, total=3, contributors=1)
     assert _size(render_mood_chart(bars_only, "Your mood", language)) == (SIZE_PX, SIZE_PX)
     assert _size(render_mood_chart(MoodSummary(counts={}, total=0, contributors=0), "-", language)) == (SIZE_PX,) * 2
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es", "fr", "pt", "ru"])
+def test_chart_words_come_from_the_corpus(language: str) -> None:
+    """Bars carry the reply's mood names; subtitle, trend title and percentages are in the chat's language."""
+    fig = mood_chart_figure(SUMMARY, "t", language, days=30)
+    bars, trend = fig.axes
+    names = [label.get_text() for label in bars.get_yticklabels()]
+    assert names[::-1][:5] == [emotion_name(e, language, capitalize=True)
+                               for e in ("neutral", "happiness", "surprise", "sadness", "contempt")]
+    assert names[0] == "Sleepy"  # a custom label keeps its own name
+    texts = {t.get_text() for t in fig.texts}
+    assert text("chart_subtitle", language, faces=29, people=4) in texts
+    assert quantity("faces", 29, language) in text("chart_subtitle", language, faces=29, people=4)
+    assert trend.get_title(loc="left") == text("chart_trend", language, days=30)
 
 
 def test_charts_render_in_threads() -> None:
