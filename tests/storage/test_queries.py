@@ -50,7 +50,7 @@ async def test_chat_summary_needs_three_contributors(storage: Storage) -> None:
     summary = await storage.chat_summary(GROUP)
     assert summary is not None
     assert summary.counts == {"happiness": 3, "sadness": 1, "anger": 1}
-    assert (summary.total, summary.contributors) == (5, 3)
+    assert (summary.total, summary.contributors, summary.photos) == (5, 3, 4)  # faces, people, photos
     assert summary.trend == [(date(2026, 11, 22), {"happiness": 3, "sadness": 1, "anger": 1})]
     assert await storage.chat_summary(-42) is None  # another chat: nobody
 
@@ -69,7 +69,7 @@ async def test_user_summary_distribution_trend_and_window(storage: Storage) -> N
     record(storage, 4, 8, ["anger"])  # someone else
     summary = await storage.user_summary(7)
     assert summary.counts == {"happiness": 2, "sadness": 1}
-    assert (summary.total, summary.contributors) == (3, 1)
+    assert (summary.total, summary.contributors, summary.photos) == (3, 1, 2)
     assert summary.trend == [
         (date(2026, 11, 20), {"happiness": 1}),
         (date(2026, 11, 22), {"sadness": 1, "happiness": 1}),
