@@ -23,7 +23,8 @@ from cachetools import TTLCache
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.charts import BACKGROUND, COLOURS, DPI, EMOTION_ORDER, EXTRA_COLOURS, INK
+from advice import KNOWN_EMOTIONS, emotion_name
+from bot.charts import BACKGROUND, COLOURS, DPI, EXTRA_COLOURS, INK
 
 DETAILS_TTL_S = 24 * 3600.0
 DETAILS_MAX_FACES = 20_000  # memory bound over all remembered replies: a kept face is ~0.35 kB, so ~7 MB
@@ -32,7 +33,7 @@ FACES_PER_CHART = 16
 WIDTH_PX = 1080
 MAX_HEIGHT_PX = 1280
 TRACK = "#EFE3D6"  # the pale rail behind each bar, so a 2 % bar still reads as a bar
-ENGLISH_NAMES: Mapping[str, str] = {e: e.capitalize() for e in EMOTION_ORDER}
+ENGLISH_NAMES: Mapping[str, str] = {e: emotion_name(e, "en", capitalize=True) for e in KNOWN_EMOTIONS}
 
 _TITLE_PX = 110
 _ROW_PX = 140  # one face: three bars and the gaps around them

@@ -28,7 +28,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyP
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext
 
-from bot.charts import emotion_label
+from advice import emotion_name
 from bot.face_details import FaceDetailsStore, HasEmotions, chart_pages, render_face_details
 from bot.handlers.common import Context, chat_settings_and_language, t
 
@@ -104,7 +104,7 @@ async def on_details_button(update: Update, context: Context) -> None:
         await query.answer(t("details_expired", language), show_alert=True)
         return
     await query.answer()
-    names = {label: emotion_label(label, language) for face in faces for label in face.emotions}
+    names = {label: emotion_name(label, language, capitalize=True) for face in faces for label in face.emotions}
     title = t("details_title", language)
     thread = message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
     loop = asyncio.get_running_loop()

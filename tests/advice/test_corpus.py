@@ -32,8 +32,9 @@ MOOD_FIELDS = {"adjective", "noun", "with_article", "soft", "percent"}
 SECOND_FIELDS = {"adjective2", "noun2", "with_article2", "soft2", "percent2"}
 UNKNOWN_FIELDS = {"label", "percent"}
 CAPTION_KEYS = {"stats_caption", "no_face"}  # may be sent as a photo caption
-ALERT_KEYS = {"not_admin"}  # also shown as a callback-query alert
-BUTTON_KEYS = {"forget_yes", "forget_no", "settings_mode_off", "settings_mode_on_request", "settings_mode_every_photo",
+ALERT_KEYS = {"not_admin", "details_expired"}  # shown as callback-query alerts
+BUTTON_KEYS = {"forget_yes", "forget_no", "details_button",
+               "settings_mode_off", "settings_mode_on_request", "settings_mode_every_photo",
                "settings_annotate_on", "settings_annotate_off", "settings_language_auto"}
 BUTTON_MAX = 40  # our own limit: a phone shows about this much of a button
 
