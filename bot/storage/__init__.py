@@ -56,7 +56,7 @@ Schema changes: ``shelly db upgrade [REV] | downgrade [REV] | current`` (migrati
 """
 
 from bot.storage.errors import SchemaOutOfDate, StorageUnavailable
-from bot.storage.schema import check_schema, ensure_schema
+from bot.storage.schema import check_schema
 from bot.storage.storage import Storage
 from bot.storage.types import ChatSettings, MoodEvent, MoodSummary
 
@@ -68,5 +68,4 @@ __all__ = [
     "Storage",
     "StorageUnavailable",
     "check_schema",
-    "ensure_schema",
 ]

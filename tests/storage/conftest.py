@@ -80,7 +80,7 @@ def make_storage(url: str, **overrides: object) -> Storage:
         "pseudonym_secret": SECRET,
         "auto_migrate": True,
         "flush_interval_s": 0.05,
-        "max_backoff_s": 0.2,
+        "breaker_s": 0.2,
         "close_timeout_s": 3.0,
         "clock": lambda: NOW,
     }
