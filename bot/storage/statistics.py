@@ -31,7 +31,7 @@ class Statistics:
         self.clock = clock
 
     async def _summary(self, operation: str, where: ColumnElement[bool], days: int, min_day: int) -> MoodSummary:
-        await self._writer.flush()  # best effort: the photo just sent should count
+        await self._writer.flush(timeout_s=self._db.timeout_s)  # best effort: the photo just sent should count
         since = ev.floor_hour(self.clock()) - timedelta(days=days)
         return await self._db.run(
             lambda session: summarise(session, where, since, min_day_contributors=min_day), operation=operation

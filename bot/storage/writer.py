@@ -136,12 +136,14 @@ class EventWriter:
         finally:
             self._lock.release()
 
-    async def flush(self) -> int:
-        """Write everything buffered now; returns new rows. Never raises: on failure events stay buffered."""
-        written, _ok = await self.drain()
+    async def flush(self, *, timeout_s: float | None = None) -> int:
+        """Write everything buffered now; returns new rows. Never raises: on failure events stay buffered.
+        ``timeout_s`` bounds each batch (default: ``WRITE_TIMEOUT_FACTOR`` reply deadlines)."""
+        written, _ok = await self.drain(timeout_s=timeout_s)
         return written
 
-    async def drain(self, *, force: bool = False) -> tuple[int, bool]:
+    async def drain(self, *, force: bool = False, timeout_s: float | None = None) -> tuple[int, bool]:
+        deadline = self._db.timeout_s * WRITE_TIMEOUT_FACTOR if timeout_s is None else timeout_s
         written = 0
         while len(self._buffer):
             async with self._lock:
@@ -151,8 +153,7 @@ class EventWriter:
                 try:
                     written += await self._db.run(
                         lambda session, b=batch: insert_events(session, b),  # type: ignore[misc]
-                        operation="write", write=True, force=force,
-                        timeout_s=self._db.timeout_s * WRITE_TIMEOUT_FACTOR,
+                        operation="write", write=True, force=force, timeout_s=deadline,
                     )
                 except StorageUnavailable as exc:
                     dropped = self._buffer.failed()
@@ -232,6 +233,9 @@ class EventWriter:
                 self._buffer.put(event)
             log.warning("journal replay interrupted (%s): %d events buffered, file kept", exc, len(claim.events))
             return written
+        except BaseException:
+            self.journal.release(claim)
+            raise
         await asyncio.to_thread(self.journal.remove, claim)
         log.info("journal replayed: %d events, %d new", len(claim.events), written)
         return written
