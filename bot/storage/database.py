@@ -55,7 +55,7 @@ class Database:
         force: bool = False,
     ) -> T:
         """``force`` skips the breaker's refusal (shutdown's last attempts); the outcome still updates it."""
-        if not self.breaker.allow() and not force:
+        if not force and not self.breaker.allow():
             raise StorageUnavailable(f"database marked down: {operation} not attempted")
         deadline = self.timeout_s if timeout_s is None else timeout_s
         task: asyncio.Task[T] = asyncio.create_task(self._in_session(work, write), name=f"storage-{operation}")
