@@ -32,7 +32,8 @@ async def _command(proc: asyncio.subprocess.Process, text: str) -> str:
     return await _line(proc)
 
 
-async def test_sigterm_with_database_down_loses_nothing(throwaway_pg: PgCluster, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fault", ["stop", "freeze"])
+async def test_sigterm_with_database_down_loses_nothing(throwaway_pg: PgCluster, tmp_path: Path, fault: str) -> None:
     journal = tmp_path / "journal.jsonl"
     async with throwaway_pg.fresh_database() as url:
         env = os.environ | {
@@ -46,7 +47,7 @@ async def test_sigterm_with_database_down_loses_nothing(throwaway_pg: PgCluster,
         try:
             assert await _line(proc) == "ready"
             assert await _command(proc, "record 0 10") == "ok 10 0"
-            throwaway_pg.stop()
+            getattr(throwaway_pg, fault)()
             assert await _command(proc, "record 10 24") == "ok 0 14"
             assert await _command(proc, "record 5 12") == "ok 0 21"  # redeliveries: 5..9 stored, 10, 11 buffered
             proc.send_signal(signal.SIGTERM)
@@ -58,7 +59,9 @@ async def test_sigterm_with_database_down_loses_nothing(throwaway_pg: PgCluster,
                 await proc.wait()
         assert journal_lines(journal) == 21
 
-        throwaway_pg.start()
+        throwaway_pg.thaw()
+        if not throwaway_pg.running:
+            throwaway_pg.start()
         store = make_storage(url, journal_path=journal)
         await store.start(run_retention=False)
         try:
