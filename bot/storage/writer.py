@@ -146,7 +146,12 @@ class EventWriter:
         deadline = self._db.timeout_s * WRITE_TIMEOUT_FACTOR if timeout_s is None else timeout_s
         written = 0
         while len(self._buffer):
-            async with self._lock:
+            try:
+                async with asyncio.timeout(deadline):  # a hung batch in flight must not hold up a summary
+                    await self._lock.acquire()
+            except TimeoutError:
+                return written, False
+            try:
                 batch = self._buffer.take(self._batch_size)
                 if not batch:
                     break
@@ -167,6 +172,8 @@ class EventWriter:
                     self._buffer.failed()
                     raise
                 self._buffer.done()
+            finally:
+                self._lock.release()
         if self.flush_failures:
             log.info("mood event writes recovered after %d failed attempts", self.flush_failures)
             self.flush_failures = 0

@@ -97,6 +97,11 @@ async def test_frozen_database(throwaway_pg: PgCluster, pg_url: str) -> None:
         assert time.monotonic() - began < 3.0  # (deadline 1 s; generous for a loaded machine)
         assert store.breaker_opened == 1  # ... and opens the breaker, so the next ones do not wait at all
         await assert_answers_from_memory(store)
+        for reply_path_call in (store.user_summary(2), store.set_opt_out(3, True)):
+            began = time.monotonic()  # a write hung in flight (5 s batch deadline) must not hold these up
+            with pytest.raises(StorageUnavailable):
+                await reply_path_call
+            assert time.monotonic() - began < 3.0
         assert await store.flush() == 0
         assert store.pending == 20
 
