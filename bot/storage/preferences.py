@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import Database
+from bot.storage.engine import COMMAND_TIMEOUT_S
 from bot.storage.errors import StorageUnavailable
 from bot.storage.models import chat_settings, opt_outs
 from bot.storage.pseudonym import Pseudonymizer
@@ -36,7 +37,7 @@ class Preferences:
         async def all_opt_outs(session: AsyncSession) -> set[str]:
             return set(await session.scalars(select(opt_outs.c.user_key)))
 
-        self._opted_out = await self._db.run(all_opt_outs, operation="load opt-outs")
+        self._opted_out = await self._db.run(all_opt_outs, operation="load opt-outs", timeout_s=COMMAND_TIMEOUT_S)
 
     async def is_opted_out(self, user_id: int) -> bool:
         key = self._keys.user(user_id)
