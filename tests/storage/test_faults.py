@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -165,4 +166,29 @@ async def test_sqlite_file_gone_at_shutdown(tmp_path: Path) -> None:
     await again.start(run_retention=False)
     await again.close()
     assert not journal.exists()
+    assert await stored_rows(url) == 30
+
+
+async def test_sqlite_locked_by_another_process(tmp_path: Path) -> None:
+    """Another process holds the write lock (a backup, a migration): writes wait out the deadline once, then the
+    breaker answers at once; reads still work (WAL); once the lock is gone, everything is written."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/shelly.db"
+    store = await started(url)
+    holder = sqlite3.connect(tmp_path / "shelly.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StorageUnavailable):
+            await store.set_opt_out(3, True)  # waits out the deadline, opens the breaker
+        assert store.breaker_opened == 1 and not store.available
+        for i in range(10, 30):
+            record(store, i, 2)
+        await assert_answers_from_memory(store)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    try:
+        await wait_until(lambda: store.available and store.pending == 0)
+        assert await store.is_opted_out(3) is False
+    finally:
+        await store.close()
     assert await stored_rows(url) == 30
