@@ -199,11 +199,18 @@ class EventWriter:
 
     async def close(self, timeout_s: float) -> None:
         """Keep trying to write for ``timeout_s`` (past the breaker: the database may be back), then journal the
-        rest. Never raises."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout_s):
-                while not (await self.drain(force=True))[1]:  # noqa: ASYNC110 - retrying, not polling
-                    await asyncio.sleep(min(0.5, self._interval))
+        rest; the journal is written even when the caller cancels ``close`` (a shutdown deadline of its own).
+        Never raises, except the caller's cancellation."""
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout_s):
+                    while not (await self.drain(force=True))[1]:  # noqa: ASYNC110 - retrying, not polling
+                        await asyncio.sleep(min(0.5, self._interval))
+        finally:
+            self._journal_the_rest()
+
+    def _journal_the_rest(self) -> None:
+        """Synchronous on purpose (a few milliseconds, once, at shutdown): it must not be interruptible."""
         left = self._buffer.matching(lambda _e: True)
         if not left:
             return
@@ -211,7 +218,7 @@ class EventWriter:
             log.warning("storage closed with %d mood events not written (no journal configured)", len(left))
             return
         try:
-            self.journaled += await asyncio.to_thread(self.journal.append, left)
+            self.journaled += self.journal.append(left)
         except OSError as exc:
             log.error("could not journal %d mood events (%s): they are lost", len(left), type(exc).__name__)
             return

@@ -4,6 +4,7 @@ lost or counted twice, and what cannot be written by shutdown is journaled and r
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -192,3 +193,24 @@ async def test_sqlite_locked_by_another_process(tmp_path: Path) -> None:
     finally:
         await store.close()
     assert await stored_rows(url) == 30
+
+
+async def test_close_cancelled_by_a_shutdown_deadline_still_journals(
+    throwaway_pg: PgCluster, pg_url: str, tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal.jsonl"
+    store = await started(pg_url, journal_path=journal, close_timeout_s=60)
+    throwaway_pg.freeze()
+    for i in range(10, 20):
+        record(store, i, 2)
+    closing = asyncio.create_task(store.close())
+    await wait_until(lambda: store.flush_failures > 0 or not store.available)  # close is retrying
+    closing.cancel()  # the runtime's own shutdown deadline
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert journal_lines(journal) == 10
+    throwaway_pg.thaw()
+    again = make_storage(pg_url, journal_path=journal)
+    await again.start(run_retention=False)
+    await again.close()
+    assert await stored_rows(pg_url) == 20
