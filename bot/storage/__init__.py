@@ -60,11 +60,13 @@ The first failure or timeout opens a circuit breaker for ``settings.db_breaker_s
 answer from memory, or raise, without touching the database; afterwards one call probes it (the background
 writer probes by itself, so ``available`` recovers without traffic).
 
-Durable shutdown: mood events still buffered when ``close`` gives up are appended to ``settings.journal_path``
-(default ``shelly-journal.jsonl`` next to the SQLite file, else in the working directory): JSON lines with exactly
-the stored values (pseudonyms, never raw ids), fsynced, ``flock``ed. ``start`` writes them and only then deletes the
-file; a line cut short by a crash is skipped with a warning; replaying again counts nothing twice (update key +
-face index are unique).
+Durable shutdown: mood events still buffered when ``close`` gives up (or is cancelled) are appended to
+``settings.journal_path`` (default ``shelly-journal.jsonl`` next to the SQLite file, else in the working directory):
+JSON lines with exactly the stored values (pseudonyms, never raw ids), fsynced, ``flock``ed. ``start`` writes them
+and only then deletes the file; a line cut short by a crash is skipped with a warning; replaying again counts
+nothing twice (update key + face index are unique). During a long outage the writer also moves the older half of a
+half-full buffer to the journal (memory stays bounded, nothing is dropped) and writes it once the database answers;
+those events no longer count in ``recent_user_emotions`` until then.
 
 Stored per analysed face (table ``mood_events``): update key + face index (unique: a redelivered update is counted
 once), user key, chat key, chat type, emotion, confidence decile 0..9 (``b/10 <= p < (b+1)/10``), number of faces

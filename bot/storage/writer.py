@@ -70,8 +70,10 @@ class EventWriter:
         self._batch_size = max(1, min(batch_size, buffer_size))
         self._lock = asyncio.Lock()  # one batch in flight; opt-out and forget wait for it
         self._wake = asyncio.Event()
+        self._wake_at = max(1, min(self._batch_size, buffer_size // 2))
+        self._journal_waiting = False  # the journal holds events to write once the database answers
         self.flush_failures = 0  # consecutive failed flushes (0: healthy)
-        self.journaled = 0  # events written to the journal at shutdown
+        self.journaled = 0  # events written to the journal (at shutdown, or spilled during a long outage)
 
     @property
     def pending(self) -> int:
@@ -113,7 +115,7 @@ class EventWriter:
                 "mood event buffer full (%d): dropped %d oldest, %d dropped in all",
                 self._buffer.capacity, dropped, self._buffer.dropped,
             )
-        if len(self._buffer) >= self._batch_size:
+        if len(self._buffer) >= self._wake_at:
             self._wake.set()
 
     def buffered(self, predicate: Callable[[MoodEvent], bool]) -> list[MoodEvent]:
@@ -180,22 +182,44 @@ class EventWriter:
         return written, True
 
     async def run(self) -> None:
-        """Flush every ``flush_interval_s`` (sooner when a batch is full). While the database is down, wait for
-        the breaker's window, and probe it even with nothing to write so that health recovers by itself."""
+        """Flush every ``flush_interval_s`` (sooner when a batch is full). While the database is down: retry when
+        the breaker allows, probe it even with nothing to write (so that health recovers by itself), and move the
+        older half of a filling buffer to the journal instead of dropping events; once the database answers again,
+        write the journal too."""
         while True:
-            if self.flush_failures or not self._db.available:
-                await asyncio.sleep(max(self._interval, self._db.breaker.retry_in) * random.uniform(1.0, 1.2))
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            down = self.flush_failures or not self._db.available
+            wait = max(self._interval, self._db.breaker.retry_in) * random.uniform(1.0, 1.2) if down else self._interval
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
             self._wake.clear()
             try:
-                if len(self._buffer):
-                    await self.drain()
-                elif not self._db.available:
-                    await self._db.ping()
+                await self._step()
             except Exception:
                 log.exception("unexpected error in the mood event writer")
+
+    async def _step(self) -> None:
+        if len(self._buffer):
+            if not (await self.drain())[1]:
+                await self._spill()
+                return
+        elif not self._db.available and not await self._db.ping():
+            return
+        if self._journal_waiting:
+            await self.replay()
+
+    async def _spill(self) -> None:
+        if self.journal is None or len(self._buffer) < self.capacity // 2:
+            return
+        events = self._buffer.spill(keep=self.capacity // 4)
+        try:
+            self.journaled += await asyncio.to_thread(self.journal.append, events)
+        except OSError as exc:
+            for event in events:
+                self._buffer.put(event)
+            log.error("could not journal %d buffered mood events (%s)", len(events), type(exc).__name__)
+            return
+        self._journal_waiting = True
+        log.warning("database still unavailable: %d buffered mood events moved to the journal", len(events))
 
     async def close(self, timeout_s: float) -> None:
         """Keep trying to write for ``timeout_s`` (past the breaker: the database may be back), then journal the
@@ -226,8 +250,9 @@ class EventWriter:
         log.warning("database unavailable at shutdown: %d mood events journaled for the next start", len(left))
 
     async def replay(self) -> int:
-        """Write the journal left by an earlier shutdown and delete it; returns new rows. If the database fails
-        meanwhile, the events go to the buffer and the file stays (a later replay counts nothing twice)."""
+        """Write the journal (left by a shutdown, or spilled during an outage) and delete it; returns new rows.
+        If the database fails meanwhile, the file stays and the writer tries again once the database answers
+        (a later replay counts nothing twice)."""
         if self.journal is None:
             return 0
         claim = await asyncio.to_thread(self.journal.claim)
@@ -243,13 +268,13 @@ class EventWriter:
                 )
         except StorageUnavailable as exc:
             await asyncio.to_thread(self.journal.release, claim)
-            for event in claim.events:
-                self._buffer.put(event)
-            log.warning("journal replay interrupted (%s): %d events buffered, file kept", exc, len(claim.events))
+            self._journal_waiting = True
+            log.warning("journal replay interrupted (%s): file kept for a later attempt", exc)
             return written
         except BaseException:
             self.journal.release(claim)
             raise
         await asyncio.to_thread(self.journal.remove, claim)
+        self._journal_waiting = False
         log.info("journal replayed: %d events, %d new", len(claim.events), written)
         return written

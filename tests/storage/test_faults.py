@@ -214,3 +214,27 @@ async def test_close_cancelled_by_a_shutdown_deadline_still_journals(
     await again.start(run_retention=False)
     await again.close()
     assert await stored_rows(pg_url) == 20
+
+
+async def test_long_outage_spills_to_the_journal_instead_of_dropping(
+    throwaway_pg: PgCluster, pg_url: str, tmp_path: Path
+) -> None:
+    """A buffer of 40 and 200 events while the database is down: the writer moves the older ones to the journal
+    (memory stays bounded, nothing is dropped) and writes them once the database is back."""
+    journal = tmp_path / "journal.jsonl"
+    store = await started(pg_url, journal_path=journal, buffer_size=40)
+    try:
+        throwaway_pg.stop()
+        for i in range(10, 210):
+            record(store, i, 2)
+            if store.pending >= 30:  # let the writer run before the buffer is full
+                await wait_until(lambda: store.pending < 30)
+        assert store.dropped == 0
+        assert store.journaled >= 150 and journal_lines(journal) == store.journaled
+
+        throwaway_pg.start()
+        await wait_until(lambda: store.available and store.pending == 0 and not journal.exists())
+        assert await stored_rows(pg_url) == 210
+        assert store.dropped == 0
+    finally:
+        await store.close()
