@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     retention_days: int = 365
     write_buffer_size: int = 10_000
     write_flush_interval_s: float = 1.0
+    db_timeout_s: float = Field(default=1.0, gt=0)  # deadline of each database call on a reply's path
+    db_breaker_s: float = Field(default=15.0, gt=0)  # after a failure, answer from memory this long, then probe
+    db_close_timeout_s: float = Field(default=5.0, ge=0)  # shutdown keeps trying to write buffered events this long
+    journal_path: Path | None = None  # shutdown journal; None: shelly-journal.jsonl next to the SQLite file or in ./
 
     # --- Behaviour ------------------------------------------------------------------------
     default_language: str = "en"

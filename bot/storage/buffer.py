@@ -58,6 +58,10 @@ class WriteBuffer:
         self.dropped += dropped
         return dropped
 
+    def spill(self, keep: int) -> list[MoodEvent]:
+        """Remove and return the oldest waiting events beyond the newest ``keep`` (never the batch in flight)."""
+        return [self._waiting.popleft() for _ in range(max(0, len(self._waiting) - keep))]
+
     def remove_if(self, predicate: Callable[[MoodEvent], bool]) -> int:
         """Drop matching events (waiting and in flight, so a forgotten user's batch is not written)."""
         before = len(self)

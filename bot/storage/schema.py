@@ -8,22 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
-from bot.storage.engine import create_engine
-from bot.storage.errors import SchemaOutOfDate, StorageUnavailable
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from bot.storage.errors import SchemaOutOfDate
 
 # __path__, not __file__: an editable install made before migrations/ had an __init__.py maps it as a namespace.
 MIGRATIONS_DIR = next(Path(p) for p in migrations.__path__ if (Path(p) / "env.py").is_file())
@@ -95,15 +89,3 @@ async def prepare_schema(engine: AsyncEngine, *, auto_migrate: bool) -> None:
     if auto_migrate:
         await upgrade(engine, "head")
     await check_schema(engine)
-
-
-async def ensure_schema(settings: Settings) -> None:
-    """Start-up check for callers without a ``Storage`` (``Storage.start`` does the same itself). Raises
-    ``SchemaOutOfDate`` or ``StorageUnavailable``."""
-    engine = create_engine(settings.database_url)
-    try:
-        await prepare_schema(engine, auto_migrate=settings.auto_migrate)
-    except (SQLAlchemyError, OSError) as exc:
-        raise StorageUnavailable(f"database unavailable while checking the schema ({type(exc).__name__})") from exc
-    finally:
-        await engine.dispose()

@@ -1,4 +1,5 @@
-"""Fixtures for the deployment tests: the local Redis (shared rate-limit budget) and PostgreSQL."""
+"""Fixtures for the deployment tests: the local Redis (shared rate-limit budget). PostgreSQL: ``fresh_postgres_url``
+in ``tests/conftest.py``."""
 
 from __future__ import annotations
 
@@ -31,38 +32,3 @@ async def redis_url() -> AsyncIterator[str]:
 @pytest.fixture
 def namespace() -> str:
     return f"shelly-test:{uuid.uuid4().hex[:10]}"
-
-
-def postgres_reachable() -> bool:
-    return _reachable("127.0.0.1", 5432)
-
-
-ADMIN_DSN = os.environ.get("SHELLY_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-async def fresh_postgres_url() -> AsyncIterator[str]:
-    """A new, empty PostgreSQL database for one test (dropped afterwards), as an asyncpg SQLAlchemy URL."""
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    try:
-        admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        if os.environ.get("SHELLY_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required (SHELLY_REQUIRE_POSTGRES=1) but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    name = f"shelly_deploy_{uuid.uuid4().hex[:12]}"
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield make_url(ADMIN_DSN).set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False)
-    finally:
-        admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()

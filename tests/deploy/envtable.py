@@ -51,6 +51,13 @@ MEANINGS: dict[str, str] = {
     "retention_days": "Mood events older than this are deleted (daily purge).",
     "write_buffer_size": "Mood events buffered in memory before the oldest are dropped (database down).",
     "write_flush_interval_s": "How often buffered mood events are written.",
+    "db_timeout_s": "Deadline of each database call on a reply's path; a hung database costs at most this.",
+    "db_breaker_s": "After a database failure, answer from memory (cached settings, opt-outs, buffered events) "
+                    "this long without trying the database, then probe it once.",
+    "db_close_timeout_s": "At shutdown, keep trying to write buffered mood events this long, then journal them.",
+    "journal_path": "Shutdown journal (JSON lines, pseudonymised keys only) for mood events the database did not "
+                    "take; replayed at the next start. Unset: `shelly-journal.jsonl` next to the SQLite file, "
+                    "else in the working directory. Give each replica its own (a volume).",
     "default_language": "Language when a user's Telegram language is neither English nor German.",
     "user_cooldown_s": "Default seconds between two analysed photos of one user (groups can change it).",
     "chat_cooldown_s": "Default seconds between two analysed photos in one chat.",

@@ -1,69 +1,24 @@
-"""Fixtures for the storage tests: every ``db_url`` test runs on SQLite and on a fresh PostgreSQL database.
-
-PostgreSQL comes from ``SHELLY_TEST_POSTGRES_DSN`` (default: the local server's ``test`` database, used only
-to create and drop ``shelly_test_<random>``). When it is unreachable the PostgreSQL cases are skipped, except
-with ``SHELLY_REQUIRE_POSTGRES=1`` (CI), where they fail.
-"""
+"""Fixtures for the storage tests: every ``db_url`` test runs on SQLite and on a fresh PostgreSQL database of the
+shared server (``tests/pgcluster.py``; skipped when unreachable, failing with ``SHELLY_REQUIRE_POSTGRES=1``).
+Fault tests use the throwaway cluster (``throwaway_pg`` in ``tests/conftest.py``) instead."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from bot.storage import Storage
+from bot.storage.models import mood_events
+from tests.pgcluster import shared_postgres_database
 
-ADMIN_DSN = os.environ.get("SHELLY_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 22, 12, 30, tzinfo=UTC)
 SECRET = "test-pseudonym-secret"
-
-_pg_error: list[str] = []  # cached reachability verdict: [] unknown, [""] reachable, ["why"] unreachable
-
-
-async def _require_postgres() -> None:
-    if not _pg_error:
-        try:
-            conn = await asyncpg.connect(ADMIN_DSN, timeout=5)
-            await conn.close()
-            _pg_error.append("")
-        except (OSError, asyncpg.PostgresError) as exc:
-            _pg_error.append(f"{type(exc).__name__}: {exc}")
-    if _pg_error[0]:
-        message = f"PostgreSQL unreachable at {make_url(ADMIN_DSN).render_as_string(hide_password=True)}"
-        if os.environ.get("SHELLY_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{message} and SHELLY_REQUIRE_POSTGRES=1 ({_pg_error[0]})")
-        pytest.skip(f"{message} ({_pg_error[0]})")
-
-
-@contextlib.asynccontextmanager
-async def fresh_postgres_database() -> AsyncIterator[str]:
-    """Create ``shelly_test_<random>``, yield its async URL, drop it (even with connections left)."""
-    await _require_postgres()
-    name = f"shelly_test_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield (
-            make_url(ADMIN_DSN)
-            .set(drivername="postgresql+asyncpg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -71,7 +26,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> 
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/shelly.db"
         return
-    async with fresh_postgres_database() as url:
+    async with shared_postgres_database() as url:
         yield url
 
 
@@ -80,7 +35,7 @@ def make_storage(url: str, **overrides: object) -> Storage:
         "pseudonym_secret": SECRET,
         "auto_migrate": True,
         "flush_interval_s": 0.05,
-        "max_backoff_s": 0.2,
+        "breaker_s": 0.2,
         "close_timeout_s": 3.0,
         "clock": lambda: NOW,
     }
@@ -99,41 +54,22 @@ async def storage(db_url: str) -> AsyncIterator[Storage]:
         await store.close()
 
 
-class TcpProxy:
-    """A local TCP relay in front of a server: ``stop()`` is an outage (refuses and cuts connections),
-    ``start()`` again on the same port ends it, without touching the shared server."""
+async def stored_rows(url: str) -> int:
+    """Rows in ``mood_events``, counted through a storage of its own (so it works whatever the test's storage
+    is doing)."""
+    checker = make_storage(url)
+    try:
+        async with checker.engine.connect() as conn:
+            return int((await conn.scalar(select(func.count()).select_from(mood_events))) or 0)
+    finally:
+        await checker.close()
 
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
+async def wait_until(condition: Callable[[], bool], within_s: float = 15.0) -> None:
+    async with asyncio.timeout(within_s):
+        while not condition():  # noqa: ASYNC110 - polling a plain attribute, nothing to await on
+            await asyncio.sleep(0.02)
 
-    async def stop(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in self._writers:
-            writer.transport.abort()
-        self._writers.clear()
-        await self._server.wait_closed()
 
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._writers |= {writer, up_writer}
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError, RuntimeError):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            dst.transport.abort()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+def journal_lines(path: Path) -> int:
+    return len(path.read_bytes().splitlines()) if path.exists() else 0

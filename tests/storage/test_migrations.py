@@ -12,8 +12,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from bot.commands import db as db_command
-from bot.settings import Settings
-from bot.storage import SchemaOutOfDate, check_schema, ensure_schema, schema
+from bot.storage import SchemaOutOfDate, check_schema, schema
 from bot.storage.engine import create_engine
 from bot.storage.models import metadata
 from tests.storage.conftest import make_storage
@@ -70,11 +69,10 @@ async def test_schema_check_refuses_out_of_date_schema(db_url: str) -> None:
 
 
 async def test_auto_migrate_upgrades_at_start(db_url: str) -> None:
-    await ensure_schema(Settings(database_url=db_url, auto_migrate=True))
-    await ensure_schema(Settings(database_url=db_url, auto_migrate=False))
-    store = make_storage(db_url, auto_migrate=False)
-    await store.start(run_retention=False)
-    await store.close()
+    for auto_migrate in (True, False):  # the second start finds the schema the first one created
+        store = make_storage(db_url, auto_migrate=auto_migrate)
+        await store.start(run_retention=False)
+        await store.close()
 
 
 async def test_schema_newer_than_code_is_refused(db_url: str) -> None:
