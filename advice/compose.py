@@ -39,7 +39,9 @@ def confidence_level(confidence: float) -> str:
 
 def compose(analysis: Analysis, context: AdviceContext, rng: random.Random | None = None) -> Reply:
     """Shelly's reply to a photo. When others can read along (group chat or several faces), negative moods
-    are never named per person: they get a gentle mood line and collective advice."""
+    are never named per person: they get a gentle mood line and collective advice. The first
+    ``context.max_faces`` faces in picture order are answered one by one, the rest summed up in the crowd line;
+    the group line and the wellbeing check consider every face."""
     rng = rng or random.Random()
     language = resolve_language(context.language)
     corpus = load(language)
@@ -50,7 +52,7 @@ def compose(analysis: Analysis, context: AdviceContext, rng: random.Random | Non
     recent = list(context.recent_ids)
     used: list[str] = []
     answers: list[FaceAdvice] = []
-    for face in faces:
+    for face in faces[: context.max_faces]:
         emotion = canonical(face.top_emotion)
         confidence = float(face.confidence)
         pools = _advice_pools(corpus, emotion, public)
@@ -64,14 +66,16 @@ def compose(analysis: Analysis, context: AdviceContext, rng: random.Random | Non
             mood_line = _between_line(corpus, (emotion, confidence), runner_up, public, rng)
         answers.append(FaceAdvice(face.index, emotion, confidence, mood_line, text, advice_id,
                                   runner_up[0] if runner_up else None))
-    group_line = _group_line(corpus, [a.emotion for a in answers], rng) if len(answers) > 1 else None
+    emotions = [canonical(face.top_emotion) for face in faces]
+    group_line = _group_line(corpus, emotions, rng) if len(faces) > 1 else None
     wellbeing_line = None
-    if context.sad_streak >= SAD_STREAK_THRESHOLD and any(a.emotion == "sadness" for a in answers):
+    if context.sad_streak >= SAD_STREAK_THRESHOLD and "sadness" in emotions:
         pool = corpus.wellbeing["group" if context.in_group else "solo"]
         wellbeing_id = pick([pool], recent, used, rng)
         used.append(wellbeing_id)
         wellbeing_line = pool[wellbeing_id]
-    return Reply(tuple(answers), group_line, wellbeing_line, False, tuple(used), language)
+    return Reply(tuple(answers), group_line, wellbeing_line, False, tuple(used), language,
+                 crowd=tuple(emotions[len(answers):]))
 
 
 def pick(pools: Sequence[Mapping[str, str]], recent: Sequence[str], used: Sequence[str], rng: random.Random) -> str:

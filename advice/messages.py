@@ -1,8 +1,9 @@
 """Fixed texts the bot shows (errors, commands), in every supported language. Plain text, no markup.
 
 Use ``text(key, language, **fmt)``; ``language`` may be a raw Telegram code (``"de-AT"``). Placeholders named
-after a counted noun (``photos``, ``faces``, ``people``, ``days``, ``seconds``) take an ``int`` and are written
-with the noun in the language's plural form ("1 photo", "3 фотографии"; see :func:`advice.vocabulary.quantity`).
+after a counted noun (``photos``, ``faces``, ``more_faces``, ``people``, ``days``, ``seconds``) take an ``int``
+and are written with the noun in the language's plural form ("1 photo", "3 фотографии"; see
+:func:`advice.vocabulary.quantity`).
 
 Keys (placeholders in braces; extra keyword arguments are ignored):
 
@@ -18,6 +19,11 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``error``: anything else went wrong
 - ``cooldown``: rate limit hit; ``{seconds}`` = whole seconds to wait (counted noun)
 - ``too_many_faces``: more faces than answered; ``{shown}`` answered, ``{total}`` found
+- ``crowd_summary``: the one line after the per-face answers that sums up the other faces of a crowd photo;
+  ``{more_faces}`` = how many (counted noun, "34 more faces"), ``{moods}`` = the crowd words below, joined by ", "
+- ``crowd_all`` / ``crowd_mostly`` / ``crowd_some`` / ``crowd_few``: one mood of that summary with its share
+  (every face / ≥ 50 % / ≥ 20 % / less); ``{mood}`` = the mood's display name (``label``) or ``crowd_quiet``
+- ``crowd_quiet``: the gentle collective name for all heavy moods together in that summary ("thoughtful")
 - ``working``: short "looking at your photo…" note
 - ``opted_out``: /optout done (no more analysis of this user's photos)
 - ``opted_in``: /optin done
@@ -77,6 +83,12 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "error": frozenset(),
     "cooldown": frozenset({"seconds"}),
     "too_many_faces": frozenset({"shown", "total"}),
+    "crowd_summary": frozenset({"more_faces", "moods"}),
+    "crowd_all": frozenset({"mood"}),
+    "crowd_mostly": frozenset({"mood"}),
+    "crowd_some": frozenset({"mood"}),
+    "crowd_few": frozenset({"mood"}),
+    "crowd_quiet": frozenset(),
     "working": frozenset(),
     "opted_out": frozenset(),
     "opted_in": frozenset(),

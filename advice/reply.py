@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from advice.crowd import crowd_line
 from advice.messages import text
 from advice.textfit import cut_words, shorten
 
@@ -14,17 +15,26 @@ MESSAGE_LIMIT = 4096
 """Telegram's limit for text messages."""
 MIN_ADVICE_CHARS = 25
 """When shortening, advice squeezed below this is dropped instead (the mood line stays)."""
+MAX_FACES = 10
+"""Default number of faces answered one by one; the rest of a crowd photo is summed up in one line."""
 
 
 @dataclass(frozen=True)
 class AdviceContext:
     """What the caller knows about the chat. ``recent_ids``: ids used lately in this chat, oldest first.
-    ``sad_streak``: recent sadness readings of the sender (see ``SAD_STREAK_THRESHOLD``)."""
+    ``sad_streak``: recent sadness readings of the sender (see ``SAD_STREAK_THRESHOLD``). ``max_faces``: faces
+    answered one by one, in picture order (the bot passes ``settings.max_faces_in_reply``); the others are
+    summed up in one crowd line."""
 
     language: str
     in_group: bool
     recent_ids: Sequence[str] = ()
     sad_streak: int = 0
+    max_faces: int = MAX_FACES
+
+    def __post_init__(self) -> None:
+        if self.max_faces < 1:
+            raise ValueError(f"max_faces must be at least 1, got {self.max_faces}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,9 @@ class FaceAdvice:
 
 @dataclass(frozen=True)
 class Reply:
-    """Everything Shelly says about one photo. ``used_ids``: advice/wellbeing ids to remember for the chat."""
+    """Everything Shelly says about one photo. ``used_ids``: advice/wellbeing ids to remember for the chat.
+    ``faces``: the faces answered one by one (the first ``max_faces`` in picture order); ``crowd``: the
+    canonical top emotions of all faces after them, summed up in :attr:`crowd_line`."""
 
     faces: tuple[FaceAdvice, ...]
     group_line: str | None
@@ -50,25 +62,37 @@ class Reply:
     no_face: bool
     used_ids: tuple[str, ...]
     language: str = "en"
+    crowd: tuple[str, ...] = ()
+
+    @property
+    def crowd_line(self) -> str | None:
+        """The crowd summed up, "…and 34 more faces: mostly calm, some happy." (``None`` without a crowd)."""
+        return crowd_line(self.crowd, self.language) if self.crowd else None
 
     def render(self, max_chars: int | None = None) -> str:
-        """Plain text. One face: mood line + advice. Several: group line and a list numbered like the boxes.
-        With ``max_chars``, advice texts are shortened first (sentences, then words + "…")."""
+        """Plain text. One face: mood line + advice. Several: group line, a list numbered like the boxes and
+        the crowd line. With ``max_chars``, advice texts are shortened first (sentences, then words + "…");
+        when even the mood lines do not fit, the last answered faces join the crowd line (none is dropped)."""
         if self.no_face or not self.faces:
             return _fit(text("no_face", self.language), max_chars)
-        advices = [face.advice for face in self.faces]
-        full = self._layout(advices)
-        if max_chars is None or len(full) <= max_chars:
-            return full
-        fixed = len(self._layout([""] * len(advices)))
-        return _fit(self._layout(_squeeze(advices, max_chars - fixed)), max_chars)
+        reply = self
+        while True:
+            advices = [face.advice for face in reply.faces]
+            full = reply._layout(advices)
+            if max_chars is None or len(full) <= max_chars:
+                return full
+            fixed = len(reply._layout([""] * len(advices)))
+            if fixed <= max_chars or len(reply.faces) == 1:
+                return _fit(reply._layout(_squeeze(advices, max_chars - fixed)), max_chars)
+            reply = replace(reply, faces=reply.faces[:-1], crowd=(reply.faces[-1].emotion, *reply.crowd))
 
     def _layout(self, advices: Sequence[str]) -> str:
-        if len(self.faces) == 1:
+        if len(self.faces) == 1 and not self.crowd:
             blocks = [_join(self.faces[0].mood_line, advices[0])]
         else:
+            crowd = self.crowd_line
             lines = [f"{f.index}. {_join(f.mood_line, a)}" for f, a in zip(self.faces, advices, strict=True)]
-            blocks = [self.group_line or "", "\n".join(lines)]
+            blocks = [self.group_line or "", "\n".join([*lines, crowd] if crowd else lines)]
         blocks.append(self.wellbeing_line or "")
         return "\n\n".join(b for b in blocks if b)
 

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     user_cooldown_s: float = 10.0
     chat_cooldown_s: float = 3.0
     max_concurrent_updates: int = 8  # updates (photos) handled at the same time
+    max_faces_in_reply: int = Field(default=10, ge=1)  # faces answered one by one; the rest summed up in one line
     redis_url: str | None = None  # shared rate-limit budget across replicas
     log_level: str = "INFO"
 

@@ -34,7 +34,7 @@ MOOD_LINE_STYLES: tuple[str, ...] = ("solo", "group", "gentle", "unknown_solo", 
 GROUP_LINE_KINDS: tuple[str, ...] = ("uniform", "uniform_heavy", "mostly", "mixed")
 WELLBEING_KINDS: tuple[str, ...] = ("solo", "group")
 BETWEEN_STYLES: tuple[str, ...] = ("solo", "group", "gentle")
-COUNT_NOUNS: tuple[str, ...] = ("photos", "faces", "people", "days", "seconds")
+COUNT_NOUNS: tuple[str, ...] = ("photos", "faces", "more_faces", "people", "days", "seconds")
 COMMAND_SCOPES: tuple[str, ...] = ("private", "group", "admin")
 MOOD_FIELDS: tuple[str, ...] = ("label", "adjective", "noun", "with_article", "soft")
 

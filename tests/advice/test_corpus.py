@@ -106,7 +106,7 @@ def test_message_lengths_fit_telegram(language: str) -> None:
     values = {"max_mb": 20, "seconds": 10, "shown": 10, "total": 14, "photos": 1234, "faces": 12345, "days": 30,
               "count": 1234, "people": 3, "name": "Português", "mode": "x" * 30, "annotate": "x" * 10,
               "user_cooldown": "5 min", "chat_cooldown": "30 s", "chat_language": "x" * 30, "mood": "x" * 20,
-              "share": "100 %", "day": "20.11."}
+              "share": "100 %", "day": "20.11.", "more_faces": 12345, "moods": "x" * 90}
     for key in MESSAGE_KEYS:
         rendered = text(key, language, **values)
         assert len(rendered) <= MessageLimit.MAX_TEXT_LENGTH, key
@@ -218,7 +218,8 @@ def test_message_placeholders(language: str) -> None:
 def test_text_formats_every_key(language: str, key: str) -> None:
     values = {"max_mb": 20, "seconds": 10, "shown": 10, "total": 14, "photos": 7, "faces": 9, "days": 30,
               "count": 3, "people": 3, "name": "Deutsch", "mode": "on", "annotate": "on", "user_cooldown": "10 s",
-              "chat_cooldown": "3 s", "chat_language": "English", "mood": "Happy", "share": "50 %", "day": "Nov 20"}
+              "chat_cooldown": "3 s", "chat_language": "English", "mood": "Happy", "share": "50 %", "day": "Nov 20",
+              "more_faces": 44, "moods": "mostly calm"}
     rendered = text(key, language, **values)
     assert rendered.strip()
     assert "{" not in rendered
