@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from inference.errors import CorruptImage, EmptyImage, ImageTooLarge, TooManyPixels, UnsupportedImage
+from inference.resize import shrink_to
 
 DEFAULT_WORKING_SIZE = 1600  # longest side after decoding; detection and crops never need more
 
@@ -133,11 +134,7 @@ def decode_image(
         raise TooManyPixels("the picture is too big to decode") from exc
 
     bgr = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
+    bgr, _ = shrink_to(bgr, working_size)
     h, w = bgr.shape[:2]
-    if max(w, h) > working_size:
-        factor = working_size / max(w, h)
-        size = (max(1, round(w * factor)), max(1, round(h * factor)))
-        bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
-        h, w = bgr.shape[:2]
     scale = (original_size[0] / w, original_size[1] / h)
     return DecodedImage(bgr=bgr, original_size=original_size, scale=scale)

@@ -39,10 +39,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = path.read_bytes()
             analysis: Analysis = pipeline.analyze(data, annotate=args.annotate is not None)
-        except (OSError, ImageError) as exc:
+        except Exception as exc:  # each file on its own: one bad file never hides the others' results
             failures += 1
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            print(f"{path}: error: {reason}", file=sys.stderr)
+            if isinstance(exc, OSError):
+                reason = exc.strerror or str(exc)
+            elif isinstance(exc, ImageError):
+                reason = str(exc)
+            else:  # a bug, not the file's fault: say so, keep going
+                reason = f"internal error while analysing this file ({type(exc).__name__})"
+            print(f"{path}: error: {reason}", file=sys.stderr, flush=True)
             results.append({"file": str(path), "error": type(exc).__name__, "message": reason})
             continue
         entry = to_json(analysis, path)
@@ -53,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             entry["annotated"] = str(out)
         results.append(entry)
         if not args.json:
-            print(summary(analysis, path, entry.get("annotated")))
+            print(summary(analysis, path, entry.get("annotated")), flush=True)
     if args.json:
         print(json.dumps({"results": results}, indent=2))
     return 1 if failures else 0

@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import cv2
 import numpy as np
 import onnxruntime as ort
 
 from inference.detect.base import Detection, nms
 from inference.errors import ModelMissing
+from inference.resize import fit_longest
 
 STRIDE = 4
 ALIGN = 32  # input sides must be multiples of the backbone's total stride
@@ -81,11 +81,8 @@ class CenterFaceDetector:
     def run_at(self, bgr: np.ndarray, longest_side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """One pass with the image's longest side scaled to ``longest_side``. Returns boxes (x1,y1,x2,y2) and
         landmarks (n,5,2) in the coordinates of ``bgr``, scores, and the scale factor used."""
-        h, w = bgr.shape[:2]
-        factor = longest_side / max(h, w)
-        nw, nh = max(1, round(w * factor)), max(1, round(h * factor))
-        interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-        resized = cv2.resize(bgr, (nw, nh), interpolation=interpolation) if (nw, nh) != (w, h) else bgr
+        resized, factor = fit_longest(bgr, longest_side)
+        nh, nw = resized.shape[:2]
         blob = np.zeros((1, 3, _align_up(nh), _align_up(nw)), np.float32)
         blob[0, :, :nh, :nw] = resized[:, :, ::-1].transpose(2, 0, 1)  # BGR -> RGB planes, 0..255
         heatmap, scale, offset, lms = self.session.run(OUTPUT_NAMES, {INPUT_NAME: blob})

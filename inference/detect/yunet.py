@@ -9,6 +9,7 @@ import numpy as np
 
 from inference.detect.base import Detection
 from inference.errors import ModelMissing
+from inference.resize import shrink_to
 
 
 class YuNetDetector:
@@ -24,11 +25,9 @@ class YuNetDetector:
         self.max_side = max_side  # 0: run at the image's own size
 
     def detect(self, bgr: np.ndarray) -> list[Detection]:
-        h, w = bgr.shape[:2]
         factor = 1.0
-        if self.max_side and max(h, w) > self.max_side:
-            factor = self.max_side / max(h, w)
-            bgr = cv2.resize(bgr, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA)
+        if self.max_side:
+            bgr, factor = shrink_to(bgr, self.max_side)
         self.detector.setInputSize((bgr.shape[1], bgr.shape[0]))
         _, rows = self.detector.detect(bgr)
         if rows is None:

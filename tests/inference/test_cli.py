@@ -53,3 +53,21 @@ def test_human_summary(cli_env: None, tmp_path: Path, capsys: pytest.CaptureFixt
     assert run_analyze([str(photo)]) == 0
     out = capsys.readouterr().out
     assert "1 face," in out and "#1 at (" in out
+
+
+def test_batch_reports_every_file_on_its_own(cli_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    strip = np.full((1, 20000, 3), 90, np.uint8)
+    files = {"thin.png": photos.encode(strip, ".png"), "tall.png": photos.encode(strip.transpose(1, 0, 2), ".png"),
+             "broken.jpg": photos.jpeg(photos.astronaut_bgr())[:2000], "empty.jpg": b"",
+             "astronaut.jpg": photos.jpeg(photos.astronaut_bgr())}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    rc = run_analyze([str(tmp_path / name) for name in files])
+    out, err = capsys.readouterr()
+    assert rc == 1
+    assert "thin.png (20000×1): 0 faces" in out and "tall.png (1×20000): 0 faces" in out
+    assert "astronaut.jpg (512×512): 1 face," in out
+    assert "broken.jpg: error: the picture is damaged" in err and "empty.jpg: error: the file is empty" in err
+    assert "Traceback" not in out + err
