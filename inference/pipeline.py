@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -15,6 +15,7 @@ from inference.annotate import annotate as draw_annotations
 from inference.classify import EmotionClassifier
 from inference.decode import DEFAULT_WORKING_SIZE, decode_image
 from inference.detect import Detection, FaceDetector, create_detector
+from inference.resize import shrink_to
 from inference.types import Analysis, Face
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class PipelineConfig:
     max_image_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 50_000_000
     working_size: int = DEFAULT_WORKING_SIZE
-    max_faces: int = 20
+    max_faces: int = 500  # a safety cap far above any real crowd photo; never a silent cut in practice
     try_rotations: bool = True  # when nothing is found upright, look at the photo turned 90/270/180°
 
     @classmethod
@@ -78,9 +79,7 @@ class Pipeline:
         if detections or not self.config.try_rotations:
             return detections
         # sideways photos without an EXIF tag: selfie-sized faces, so a small image is enough and cheap
-        h, w = bgr.shape[:2]
-        factor = min(1.0, ROTATION_SIDE / max(h, w))
-        small = cv2.resize(bgr, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA)
+        small, factor = shrink_to(bgr, ROTATION_SIDE)
         sh, sw = small.shape[:2]
         for code, back in _ROTATIONS:
             found = self.detector.detect(cv2.rotate(small, code))
@@ -88,7 +87,8 @@ class Pipeline:
                 return [_scaled(_unrotate(d, back, sw, sh), 1 / factor) for d in found]
         return []
 
-    def analyze(self, data: bytes, annotate: bool = True) -> Analysis:
+    def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None) -> Analysis:
+        """``label_names`` maps the model's labels to the words drawn on the picture (default: the labels)."""
         timings: dict[str, float] = {}
         start = clock = time.perf_counter()
 
@@ -120,7 +120,7 @@ class Pipeline:
         )
         annotated = None
         if annotate:
-            annotated = draw_annotations(image.bgr, faces, image.scale)
+            annotated = draw_annotations(image.bgr, faces, image.scale, label_names)
             lap("annotate")
         timings["total"] = round((time.perf_counter() - start) * 1000, 2)
         return Analysis(faces=faces, image_size=image.original_size, model_version=self.classifier.model_version,
