@@ -2,7 +2,12 @@
 
 Each worker (a process by default, or a thread) builds its pipeline once, warms it up, then serves jobs
 one at a time. Per job: a timeout (a stuck process worker is killed and replaced) and crash isolation (a
-process worker that dies fails only its own job with :class:`WorkerCrashed`; a new worker takes its place).
+process worker that dies while analysing fails only its own job with :class:`WorkerCrashed`; a new worker
+takes its place). A process worker acknowledges each job before working on it, so a job handed to a worker
+that had already died (e.g. killed while idle) is known not to be at fault and is re-run once on a fresh worker.
+Transport is small: JPEG/PNG bytes in, an :class:`Analysis` (numbers and the annotated JPEG) out.
+Memory: after a job, a process worker returns freed heap to the system (``malloc_trim``) and reports its
+resident size; a worker above ``recycle_rss_mb`` (e.g. after a huge image) is replaced between jobs.
 Why processes are the default is measured in docs/benchmarks.md ("Thread vs process pool").
 """
 
@@ -10,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import multiprocessing as mp
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -31,7 +38,8 @@ PoolKind = Literal["process", "thread"]
 
 
 class Analyzer(Protocol):
-    def analyze(self, data: bytes, annotate: bool = True) -> Analysis: ...
+    def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None) -> Analysis:
+        ...
 
 
 AnalyzerFactory = Callable[[PipelineConfig], Analyzer]
@@ -47,7 +55,22 @@ def build_pipeline(config: PipelineConfig) -> Analyzer:
 class _Job:
     data: bytes
     annotate: bool
+    label_names: dict[str, str] | None
     future: asyncio.Future[Analysis] = field(repr=False)
+
+
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # not Linux
+        return 0
+
+
+def _release_memory() -> None:
+    """Give freed heap back to the system: glibc keeps it after a big image otherwise."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _process_main(conn: Connection, factory: AnalyzerFactory, config: PipelineConfig) -> None:
@@ -65,25 +88,33 @@ def _process_main(conn: Connection, factory: AnalyzerFactory, config: PipelineCo
             return
         if job is None:
             return
-        data, annotate = job
+        conn.send(("started", None))  # from here on, a death of this worker is this job's doing
+        data, annotate, label_names = job
         try:
-            conn.send(("ok", analyzer.analyze(data, annotate)))
+            reply: tuple[str, Any] = ("ok", analyzer.analyze(data, annotate, label_names))
         except ShellyInferenceError as exc:
-            conn.send(("error", exc))
+            reply = ("error", exc)
         except Exception as exc:  # unexpected: report it as a crash of this job, keep serving
             log.exception("analysis failed")
-            conn.send(("error", WorkerCrashed(f"analysis failed: {type(exc).__name__}")))
+            reply = ("error", WorkerCrashed(f"analysis failed: {type(exc).__name__}"))
+        del data, job
+        _release_memory()
+        conn.send((*reply, _resident_bytes()))
 
 
 class _Worker(Protocol):
     async def start(self) -> None: ...
-    async def run(self, data: bytes, annotate: bool, limit_s: float) -> Analysis: ...
+    async def run(self, job: _Job, limit_s: float) -> Analysis: ...
     async def stop(self) -> None: ...
 
 
 class _ProcessWorker:
-    def __init__(self, factory: AnalyzerFactory, config: PipelineConfig, start_timeout: float) -> None:
+    def __init__(self, factory: AnalyzerFactory, config: PipelineConfig, start_timeout: float,
+                 recycle_rss_mb: float) -> None:
         self.factory, self.config, self.start_timeout = factory, config, start_timeout
+        self.recycle_bytes = recycle_rss_mb * 1024 * 1024
+        self.resident = 0  # the worker's resident size after its last job, as it reported it
+        self.recycled = 0
         self.ctx = mp.get_context("spawn")  # never fork a process that holds onnxruntime threads
         self.process: Any = None
         self.conn: Connection | None = None
@@ -109,21 +140,40 @@ class _ProcessWorker:
         except (EOFError, OSError):
             return ("crashed", None)
 
-    def _exchange(self, data: bytes, annotate: bool, timeout: float) -> tuple[str, Any]:
-        assert self.conn is not None
+    def _exchange(self, job: _Job, timeout: float) -> tuple[str, Any]:
+        """Send the job and wait for its result: ("ok" | "error", payload) or "timeout", "crashed", or
+        "dead" when the worker was gone before it took the job (the job is not at fault)."""
+        assert self.conn is not None and self.process is not None
+        if not self.process.is_alive():
+            return ("dead", None)
         try:
-            self.conn.send((data, annotate))
+            self.conn.send((job.data, job.annotate, job.label_names))
         except (BrokenPipeError, OSError):
-            return ("crashed", None)
-        return self._receive(timeout)
+            return ("dead", None)
+        status, _ = self._receive(timeout)
+        if status != "started":
+            return ("dead", None) if status == "crashed" else (status, None)
+        reply = self._receive(timeout)
+        if len(reply) == 3:
+            status, payload, self.resident = reply
+            return (status, payload)
+        return reply
 
-    async def run(self, data: bytes, annotate: bool, limit_s: float) -> Analysis:
-        status, payload = await asyncio.to_thread(self._exchange, data, annotate, limit_s)
-        if status == "ok":
+    async def run(self, job: _Job, limit_s: float) -> Analysis:
+        status, payload = await asyncio.to_thread(self._exchange, job, limit_s)
+        if status == "dead":  # handed to a worker that had already died: re-run once on a fresh one
+            log.warning("inference worker was dead before taking a job; replacing it and re-running the job")
+            await self._replace()
+            status, payload = await asyncio.to_thread(self._exchange, job, limit_s)
+        if status in ("ok", "error"):
+            if self.resident > self.recycle_bytes:
+                log.info("recycling an inference worker at %.0f MB resident", self.resident / 2**20)
+                self.recycled += 1
+                await self._replace()
+            if status == "error":
+                raise payload
             result: Analysis = payload
             return result
-        if status == "error":
-            raise payload
         await self._replace()
         if status == "timeout":
             raise AnalysisTimeout(f"the analysis took longer than {limit_s:g} s")
@@ -163,16 +213,16 @@ class _ThreadWorker:
     async def start(self) -> None:
         self.analyzer = await asyncio.to_thread(self.factory, self.config)
 
-    def _call(self, data: bytes, annotate: bool) -> Analysis:
+    def _call(self, job: _Job) -> Analysis:
         assert self.analyzer is not None
         with self.lock:
-            return self.analyzer.analyze(data, annotate)
+            return self.analyzer.analyze(job.data, job.annotate, job.label_names)
 
-    async def run(self, data: bytes, annotate: bool, limit_s: float) -> Analysis:
+    async def run(self, job: _Job, limit_s: float) -> Analysis:
         if self.stuck is not None:  # the thread is still busy: the next job's clock starts when it is free
             await asyncio.wait([self.stuck])
             self.stuck = None
-        task = asyncio.ensure_future(asyncio.to_thread(self._call, data, annotate))
+        task = asyncio.ensure_future(asyncio.to_thread(self._call, job))
         try:
             return await asyncio.wait_for(asyncio.shield(task), limit_s)
         except TimeoutError as exc:
@@ -197,12 +247,14 @@ class InferencePool:
         kind: PoolKind = "process",
         factory: AnalyzerFactory = build_pipeline,
         start_timeout_s: float = 120.0,
+        recycle_rss_mb: float = 350.0,
     ) -> None:
         self.config = config
         self.timeout_s = timeout_s
         self.kind = kind
         self._workers: list[_Worker] = [
-            _ProcessWorker(factory, config, start_timeout_s) if kind == "process" else _ThreadWorker(factory, config)
+            _ProcessWorker(factory, config, start_timeout_s, recycle_rss_mb) if kind == "process"
+            else _ThreadWorker(factory, config)
             for _ in range(max(1, workers))
         ]
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=max(1, queue_size))
@@ -226,6 +278,16 @@ class InferencePool:
         return self._in_flight
 
     @property
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live process workers (for health checks, benchmarks and fault tests)."""
+        return [w.process.pid for w in self._workers if isinstance(w, _ProcessWorker) and w.process is not None]
+
+    @property
+    def recycled(self) -> int:
+        """How many times a worker was replaced for memory since the start."""
+        return sum(w.recycled for w in self._workers if isinstance(w, _ProcessWorker))
+
+    @property
     def alive(self) -> bool:
         """Started, not closed, and every worker loop still running (for health checks)."""
         return not self._closed and bool(self._tasks) and not any(task.done() for task in self._tasks)
@@ -239,12 +301,15 @@ class InferencePool:
             raise
         self._tasks = [asyncio.create_task(self._serve(worker)) for worker in self._workers]
 
-    async def analyze(self, data: bytes, annotate: bool = True) -> Analysis:
+    async def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None
+                      ) -> Analysis:
+        """Analyse one photo. ``label_names`` (model label -> word) localises the labels drawn on the
+        annotated picture; None draws the model's own (English) labels."""
         if self._closed or not self._tasks:
             raise ShellyInferenceError("the inference pool is not running")
         future: asyncio.Future[Analysis] = asyncio.get_running_loop().create_future()
         try:
-            self._queue.put_nowait(_Job(data, annotate, future))
+            self._queue.put_nowait(_Job(data, annotate, dict(label_names) if label_names else None, future))
         except asyncio.QueueFull as exc:
             raise PoolBusy("too many photos at once; please try again in a moment") from exc
         return await future
@@ -259,7 +324,7 @@ class InferencePool:
                     continue
                 self._in_flight += 1
                 try:
-                    result = await worker.run(job.data, job.annotate, self.timeout_s)
+                    result = await worker.run(job, self.timeout_s)
                 except asyncio.CancelledError:
                     raise
                 except BaseException as exc:

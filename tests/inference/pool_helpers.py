@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 
 from inference.errors import CorruptImage
 from inference.pipeline import PipelineConfig
@@ -13,7 +14,7 @@ from inference.types import Analysis
 class ScriptedAnalyzer:
     """Behaves according to the bytes it is given: b"crash", b"sleep:<s>", b"bad", anything else -> ok."""
 
-    def analyze(self, data: bytes, annotate: bool = True) -> Analysis:
+    def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None) -> Analysis:
         if data == b"crash":
             os._exit(3)
         if data.startswith(b"sleep:"):

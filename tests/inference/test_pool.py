@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,24 @@ async def test_real_photos_in_worker_processes(pipeline_config: PipelineConfig) 
         assert coffee.faces == () and coffee.annotated_jpeg is None
         with pytest.raises(CorruptImage):
             await pool.analyze(photos.jpeg(photos.astronaut_bgr())[:3000])
+        # a worker killed while idle: the next photo is re-run on a fresh worker, not answered with an error
+        (pid,) = pool.worker_pids
+        await kill_and_wait(pid)
+        again = await pool.analyze(photos.jpeg(photos.group_photo()))
+        assert len(again.faces) == 3 and pool.worker_pids != [pid]
+
+
+async def kill_and_wait(pid: int) -> None:
+    """SIGKILL ``pid`` and wait until it is really dead (a zombie or gone), the state a later job meets."""
+    os.kill(pid, signal.SIGKILL)
+    stat = Path(f"/proc/{pid}/stat")
+    while True:
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):  # noqa: ASYNC240 - procfs, instant
+                return
+        except FileNotFoundError:
+            return
+        await asyncio.sleep(0.01)
 
 
 async def test_start_fails_with_missing_model(tmp_path: Path) -> None:
@@ -77,3 +97,25 @@ async def test_close_lets_in_flight_jobs_finish() -> None:
     assert all(job.done() and not job.exception() for job in jobs)
     with pytest.raises(Exception, match="not running"):
         await pool.analyze(b"ok")
+
+
+async def test_idle_workers_killed_then_jobs_rerun_once() -> None:
+    async with InferencePool(DUMMY, workers=2, queue_size=8, timeout_s=10, factory=scripted) as pool:
+        before = set(pool.worker_pids)
+        for pid in before:
+            await kill_and_wait(pid)
+        results = await asyncio.gather(*(pool.analyze(b"ok") for _ in range(4)))
+        served_by = {int(r.model_version.removeprefix("pid-")) for r in results}
+        assert served_by and not served_by & before and served_by <= set(pool.worker_pids)
+        # a worker that dies *while* analysing is the job's doing: no re-run, the job fails alone
+        with pytest.raises(WorkerCrashed):
+            await pool.analyze(b"crash")
+
+
+async def test_label_names_reach_the_worker(pipeline_config: PipelineConfig) -> None:
+    async with InferencePool(pipeline_config, workers=1, queue_size=2, timeout_s=30) as pool:
+        data = photos.jpeg(photos.astronaut_bgr())
+        plain, named = await asyncio.gather(pool.analyze(data), pool.analyze(data, label_names={
+            label: "Überraschung" for label in ("neutral", "happiness", "surprise", "sadness", "anger", "disgust",
+                                                 "fear", "contempt")}))
+        assert plain.faces == named.faces and plain.annotated_jpeg != named.annotated_jpeg
