@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -76,6 +77,8 @@ class EmotionClassifier:
         """Float32 batch [N, C, S, S], normalised as the model expects."""
         info = self.info
         batch = np.empty((len(landmarks), info.channels, info.input_size, info.input_size), np.float32)
+        if info.channels == 1 and bgr.ndim == 3 and landmarks:  # once per photo, not once per face
+            bgr = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         for i, marks in enumerate(landmarks):
             crop = crop_face(bgr, marks, info.crop, info.input_size, info.channels)
             planes = crop[None] if crop.ndim == 2 else crop.transpose(2, 0, 1)

@@ -1,7 +1,11 @@
 """Bytes -> upright 8-bit BGR array at a working size, with the scale back to original pixels.
 
-Order matters for safety: byte limit, then the header's declared size (before any pixel is decoded),
-then a size-reduced decode (JPEG draft mode), then EXIF orientation and mode conversion.
+Order matters for safety and memory: byte limit, then the header's declared size (before any pixel is
+decoded), then a size-reduced decode where the format allows it (JPEG: 1/2, 1/4, 1/8 straight from the DCT),
+then the decoded-memory budget (pixels × bytes a pixel in Pillow's mode: 4 for RGB, RGBA, CMYK, 32-bit; 2 for
+16-bit grey; 1 for 8-bit grey and palettes), then the decode, reduced at once (box filter) to just above the
+working size so the full-size copy is freed before any conversion, then EXIF orientation and mode conversion.
+Peak memory is therefore about the budget plus a working-size image, whatever the format.
 """
 
 from __future__ import annotations
@@ -12,12 +16,21 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from inference.errors import CorruptImage, EmptyImage, ImageTooLarge, TooManyPixels, UnsupportedImage
 from inference.resize import shrink_to
 
 DEFAULT_WORKING_SIZE = 1600  # longest side after decoding; detection and crops never need more
+DEFAULT_MAX_DECODED_BYTES = 200 * 1024 * 1024  # 50 MP at 4 bytes a pixel
+
+# bytes per pixel of Pillow's in-memory modes (every mode not listed takes 4: RGB is stored as RGBX); palette and
+# 1-bit images count their full-size RGB(A) conversion too (they cannot be averaged before it)
+_BYTES_PER_PIXEL = {"L": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2, "1": 2, "P": 5, "PA": 8}
+_WIDE_GREY = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+_ORIENTATION = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+                5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+                8: Image.Transpose.ROTATE_90}
 
 _heif_registered = False
 
@@ -45,10 +58,18 @@ class DecodedImage:
         return self.bgr.shape[1], self.bgr.shape[0]
 
 
-def _oriented_size(img: Image.Image) -> tuple[int, int]:
-    orientation = img.getexif().get(0x0112, 1)
+def decoded_bytes(img: Image.Image) -> int:
+    """Memory Pillow needs for the decoded pixels of ``img`` (at its current, possibly draft-reduced size)."""
     w, h = img.size
-    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+    return w * h * _BYTES_PER_PIXEL.get(img.mode, 4)
+
+
+def _orientation(img: Image.Image) -> int:
+    try:
+        value = int(img.getexif().get(0x0112, 1))
+    except (TypeError, ValueError):
+        return 1
+    return value if value in _ORIENTATION else 1
 
 
 def _to_rgb8(img: Image.Image) -> np.ndarray:
@@ -98,11 +119,38 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     return img
 
 
+def _reduce(img: Image.Image, working_size: int) -> Image.Image:
+    """Box-reduce by the largest integer factor that keeps the longest side at least ``working_size``, so
+    the full-size pixels are freed before any mode conversion copies them."""
+    factor = max(img.size) // working_size
+    if factor < 2:
+        return img
+    if img.mode == "1":
+        img = img.convert("L")
+    elif img.mode in ("P", "PA"):  # palette indices cannot be averaged
+        img = img.convert("RGBA" if img.mode == "PA" or "transparency" in img.info else "RGB")
+    w, h = img.size
+    # in bands of about 16 MB: Pillow reduces RGBA through a premultiplied full-size copy otherwise
+    rows = max(1, (16 * 2**20) // (w * 4 * factor)) * factor
+    wide = img.mode in _WIDE_GREY  # 16/32-bit grey: to 8 bits band by band (as _to_rgb8 would), then reduced
+    try:
+        out = Image.new("L" if wide else img.mode, (-(-w // factor), -(-h // factor)))
+        for top in range(0, h, rows):
+            band = img.crop((0, top, w, min(h, top + rows)))
+            if wide:
+                band = Image.fromarray(np.clip(np.asarray(band, np.float32) / 257.0, 0, 255).astype(np.uint8))
+            out.paste(band.reduce(factor), (0, top // factor))
+    except ValueError:  # a mode Pillow cannot reduce: the final resize does it, at a higher peak
+        return img
+    return out
+
+
 def decode_image(
     data: bytes,
     max_bytes: int,
     max_pixels: int,
     working_size: int = DEFAULT_WORKING_SIZE,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
 ) -> DecodedImage:
     """Decode ``data`` (JPEG, PNG, WebP, GIF first frame, BMP, TIFF, HEIC/HEIF) into an upright BGR array
     whose longest side is at most ``working_size``. Raises a typed :class:`inference.errors.ImageError`."""
@@ -113,18 +161,24 @@ def decode_image(
     _register_heif()
     img = _open(data, max_pixels)
     try:
-        original_size = _oriented_size(img)
+        orientation = _orientation(img)
+        w, h = img.size
+        original_size = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
         if img.format == "JPEG" and max(img.size) > working_size:
             # decode at 1/2, 1/4 or 1/8 straight from the DCT: much faster and less memory
-            w, h = img.size
             factor = working_size / max(w, h)
             img.draft("RGB", (max(1, int(w * factor)), max(1, int(h * factor))))
+        if decoded_bytes(img) > max_decoded_bytes:
+            raise TooManyPixels(f"the picture would take {decoded_bytes(img) / 2**20:.0f} MB to decode, more "
+                                f"than the {max_decoded_bytes / 2**20:.0f} MB I allow")
         if getattr(img, "n_frames", 1) > 1:
             img.seek(0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img.load()
-            img = ImageOps.exif_transpose(img) or img
+        img = _reduce(img, working_size)
+        if orientation != 1:
+            img = img.transpose(_ORIENTATION[orientation])
         rgb = _to_rgb8(img)
     except Image.DecompressionBombError as exc:
         raise TooManyPixels("the picture declares too many pixels") from exc

@@ -13,7 +13,7 @@ import numpy as np
 
 from inference.annotate import annotate as draw_annotations
 from inference.classify import EmotionClassifier
-from inference.decode import DEFAULT_WORKING_SIZE, decode_image
+from inference.decode import DEFAULT_MAX_DECODED_BYTES, DEFAULT_WORKING_SIZE, decode_image
 from inference.detect import Detection, FaceDetector, create_detector
 from inference.resize import shrink_to
 from inference.types import Analysis, Face
@@ -32,6 +32,7 @@ class PipelineConfig:
     max_image_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 50_000_000
     working_size: int = DEFAULT_WORKING_SIZE
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES  # decode budget per image (pixels × bytes a pixel)
     max_faces: int = 500  # a safety cap far above any real crowd photo; never a silent cut in practice
     try_rotations: bool = True  # when nothing is found upright, look at the photo turned 90/270/180°
 
@@ -99,7 +100,7 @@ class Pipeline:
             clock = now
 
         cfg = self.config
-        image = decode_image(data, cfg.max_image_bytes, cfg.max_image_pixels, cfg.working_size)
+        image = decode_image(data, cfg.max_image_bytes, cfg.max_image_pixels, cfg.working_size, cfg.max_decoded_bytes)
         lap("decode")
         detections = self.find_faces(image.bgr)
         detections = sorted(detections, key=lambda d: -d.score)[: cfg.max_faces]

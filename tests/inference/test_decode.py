@@ -19,8 +19,9 @@ from tests import photos
 MB = 1024 * 1024
 
 
-def decode(data: bytes, max_bytes: int = 20 * MB, max_pixels: int = 50_000_000, working: int = 1600) -> DecodedImage:
-    return decode_image(data, max_bytes, max_pixels, working)
+def decode(data: bytes, max_bytes: int = 20 * MB, max_pixels: int = 50_000_000, working: int = 1600,
+           budget: int = 200 * MB) -> DecodedImage:
+    return decode_image(data, max_bytes, max_pixels, working, budget)
 
 
 def pil_bytes(img: Image.Image, fmt: str, **kw: object) -> bytes:
@@ -133,3 +134,42 @@ def test_png_bomb_refused_from_header() -> None:
         decode(data)
     with pytest.raises(TooManyPixels):  # also below Pillow's own bomb limit, by our configured limit
         decode(pil_bytes(Image.new("RGB", (300, 300)), "PNG"), max_pixels=10_000)
+
+
+def test_near_the_pixel_limit_with_the_default_limits() -> None:
+    """50 000 000 pixels exactly are accepted (and decoded reduced), one row more is refused from the header."""
+    accepted = decode(pil_bytes(Image.new("L", (10_000, 5_000), 77), "PNG"))
+    assert accepted.original_size == (10_000, 5_000) and accepted.bgr.shape == (800, 1600, 3)
+    assert tuple(accepted.bgr[400, 800]) == (77, 77, 77)
+    with pytest.raises(TooManyPixels):
+        decode(pil_bytes(Image.new("L", (10_000, 5_001), 77), "PNG"))
+
+
+@pytest.mark.parametrize(("mode", "bytes_per_pixel"), [("L", 1), ("I;16", 2), ("RGB", 4), ("RGBA", 4)])
+def test_decode_budget_counts_channels_and_bit_depth(mode: str, bytes_per_pixel: int) -> None:
+    side = 600
+    data = pil_bytes(Image.new(mode, (side, side)), "PNG")
+    cost = side * side * bytes_per_pixel
+    assert decode(data, budget=cost).original_size == (side, side)  # just within the budget
+    with pytest.raises(TooManyPixels, match="MB to decode"):
+        decode(data, budget=cost - 1)  # just over
+
+
+def test_big_jpeg_is_budgeted_after_dct_scaling() -> None:
+    """A 4096×2048 JPEG decodes at 1/2 (2048×1024 × 4 bytes = 8 MB), so an 8 MB budget is enough."""
+    big = np.tile(photos.astronaut_bgr(), (4, 8, 1))
+    image = decode(photos.jpeg(big), working=1024, budget=2048 * 1024 * 4)
+    assert image.original_size == (4096, 2048) and max(image.bgr.shape[:2]) == 1024
+
+
+def test_exif_orientation_survives_the_reduced_decode() -> None:
+    upright = cv2.resize(photos.group_photo(), (3408, 1024))
+    image = decode(photos.exif_rotated_jpeg(upright, 6), working=800)
+    assert image.original_size == (3408, 1024) and image.bgr.shape[1] == 800
+    big_png = Image.fromarray(cv2.cvtColor(cv2.rotate(upright, cv2.ROTATE_90_COUNTERCLOCKWISE), cv2.COLOR_BGR2RGB))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    png = decode(pil_bytes(big_png, "PNG", exif=exif), working=800)
+    assert png.original_size == (3408, 1024) and png.bgr.shape[1] == 800
+    ref = cv2.resize(upright, (800, png.bgr.shape[0]), interpolation=cv2.INTER_AREA)
+    assert np.abs(png.bgr.astype(int) - ref.astype(int)).mean() < 10
