@@ -7,6 +7,7 @@ import os
 import zipfile
 from pathlib import Path
 
+import onnx
 import onnxruntime as ort
 import pytest
 
@@ -63,3 +64,26 @@ def test_yunet_option() -> None:
     found = sorted(detector.detect(photos.group_photo()), key=lambda d: d.box[0])
     assert len(found) == 3 and abs(found[0].box[0] - 181) < 15
     assert found[0].landmarks.shape == (5, 2)
+
+
+def test_int8_detector_is_derived_from_the_installed_model(centerface_model: Path, tmp_path: Path) -> None:
+    from inference.detect.centerface import CenterFaceDetector
+    from inference.detect.quantize import int8_path, is_current
+
+    derived = int8_path(centerface_model)
+    if not is_current(centerface_model, derived):
+        pytest.skip("int8 detector not derived: run `shelly setup-models`")
+    copy = tmp_path / "centerface.onnx"
+    copy.write_bytes(centerface_model.read_bytes())
+    assert not is_current(copy, int8_path(copy))  # nothing derived next to the copy yet
+    only_float = CenterFaceDetector(copy)
+    assert only_float.fast_session is only_float.session and only_float.fast_threshold == only_float.threshold
+    both = CenterFaceDetector(centerface_model)
+    assert both.fast_session is not both.session
+    session = ort.InferenceSession(str(derived), providers=["CPUExecutionProvider"])
+    ops = {node.op_type for node in onnx.load(str(derived)).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+    assert session.get_inputs()[0].name == "input.1"
+    # the int8 passes find the same faces as the float ones on the group photo
+    image = photos.group_photo()
+    assert len(both.detect(image)) == len(only_float.detect(image)) == 3

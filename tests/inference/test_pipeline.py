@@ -31,8 +31,8 @@ def test_exif_rotated_photo_matches_upright(pipeline: Pipeline) -> None:
     upright = pipeline.analyze(photos.jpeg(photos.group_photo()), annotate=False)
     turned = pipeline.analyze(photos.exif_rotated_jpeg(photos.group_photo(), 6), annotate=False)
     assert turned.annotated_jpeg is None and turned.image_size == upright.image_size
-    for a, b in zip(upright.faces, turned.faces, strict=True):
-        assert np.allclose(a.box, b.box, atol=8)
+    for a, b in zip(upright.faces, turned.faces, strict=True):  # same faces; a wrong turn would move them far
+        assert np.allclose(a.box, b.box, atol=0.08 * max(a.box[2:]))
 
 
 def test_no_face(pipeline: Pipeline) -> None:
