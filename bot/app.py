@@ -30,10 +30,11 @@ from bot.deps import DEPS_KEY, Analyzer, Deps, get_deps
 from bot.gates import AdminCache, Cooldowns, RecentAdvice
 from bot.handlers import commands, photos, privacy, settings_menu, stats
 from bot.handlers.details import on_details_button
-from bot.logging import install_redaction
+from bot.log_setup import install_redaction
 from bot.metrics import Metrics
 from bot.ratelimit_redis import make_rate_limiter
 from bot.settings import Settings
+from inference.pool import InferencePool
 
 if TYPE_CHECKING:
     from bot.storage import Storage
@@ -60,18 +61,6 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
             await application.bot.set_my_commands(cmds, scope=scope, language_code=language_code)
         except TelegramError as exc:  # the menu is a nicety; never refuse to start over it
             log.warning("setMyCommands(%s) failed: %s", scope.type, exc)
-
-
-async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Only ``run_polling``/``run_webhook`` call post_init; ``start_application`` does the same by hand."""
-    await register_commands(application)
-
-
-async def start_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """initialize → register the command menus → start (no updater: the caller picks polling or webhook)."""
-    await application.initialize()
-    await register_commands(application)
-    await application.start()
 
 
 async def _count_update(update: object, context: Any) -> None:
@@ -101,7 +90,7 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The python-telegram-bot Application with every handler registered and the dependencies in ``bot_data``.
 
-    Does not start or close ``pool`` and ``storage``: their owner (``shelly run`` or a test) does.
+    Starts nothing: ``bot.runtime.start_shelly`` owns the lifecycle (and registers the command menus).
     """
     install_redaction()
     if settings.telegram_bot_token is None:
@@ -118,7 +107,6 @@ def build_application(
         .write_timeout(30)
         .media_write_timeout(60)
         .get_updates_read_timeout(35)
-        .post_init(_post_init)
         .build()
     )
 
@@ -131,8 +119,8 @@ def build_application(
         admins=AdminCache(fetch_status, ttl_s=60.0), recent=RecentAdvice(per_chat=RECENT_MEMORY),
     )
     metrics.bind_gauges(
-        queue_depth=lambda: float(_queue_depth(pool)),
-        storage_pending=lambda: float(getattr(storage, "pending", 0) or 0),
+        queue_depth=(lambda: float(pool.queue_depth)) if isinstance(pool, InferencePool) else None,
+        storage_pending=lambda: float(storage.pending),
     )
     application.bot_data[DEPS_KEY] = deps
 
@@ -167,12 +155,3 @@ def build_application(
     application.add_error_handler(_on_error)
     return application
 
-
-def _queue_depth(pool: object) -> int:
-    for name in ("queue_depth", "pending", "qsize"):
-        value = getattr(pool, name, None)
-        if callable(value):
-            value = value()
-        if isinstance(value, int):
-            return value
-    return 0

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+__all__ = ["Metrics"]
 
 
 class Metrics:
@@ -32,6 +31,3 @@ class Metrics:
             self.queue_depth.set_function(queue_depth)
         if storage_pending is not None:
             self.storage_pending.set_function(storage_pending)
-
-    def render(self) -> bytes:
-        return generate_latest(self.registry)

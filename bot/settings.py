@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,18 +29,18 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token
     webhook_path: str | None = None  # local route, e.g. "/telegram/abc"; None: random per start
     http_host: str = "127.0.0.1"  # webhook / health / metrics server
-    http_port: int = 8081
-    playground_port: int = 8080
+    http_port: int = Field(default=8081, ge=0, le=65535)
+    playground_port: int = Field(default=8080, ge=0, le=65535)
 
     # --- Vision ---------------------------------------------------------------------------
     detector: Literal["centerface", "yunet"] = "centerface"
     detector_model: Path = MODELS_DIR / "centerface.onnx"
     emotion_model: Path = MODELS_DIR / "shelly-emotion.onnx"
-    max_image_bytes: int = 20 * 1024 * 1024
-    max_image_pixels: int = 50_000_000
-    inference_workers: int = 2
-    inference_queue_size: int = 16
-    inference_timeout_s: float = 20.0
+    max_image_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_image_pixels: int = Field(default=50_000_000, gt=0)
+    inference_workers: int = Field(default=2, ge=1)
+    inference_queue_size: int = Field(default=16, ge=0)
+    inference_timeout_s: float = Field(default=20.0, gt=0)
     inference_pool: Literal["process", "thread"] = "process"  # see docs/benchmarks.md
 
     # --- Storage --------------------------------------------------------------------------
@@ -48,10 +48,10 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///shelly.db", validation_alias=AliasChoices("DATABASE_URL", "SHELLY_DATABASE_URL")
     )
     pseudonym_secret: SecretStr = SecretStr(DEFAULT_PSEUDONYM_SECRET)  # HMAC key for user/chat pseudonyms
-    auto_migrate: bool = False  # upgrade the schema at start instead of refusing to start
-    retention_days: int = 365
-    write_buffer_size: int = 10_000
-    write_flush_interval_s: float = 1.0
+    auto_migrate: bool = True  # upgrade the schema at start (compose sets 0 and runs `shelly db upgrade` once)
+    retention_days: int = Field(default=365, ge=1)
+    write_buffer_size: int = Field(default=10_000, ge=1)
+    write_flush_interval_s: float = Field(default=1.0, gt=0)
     db_timeout_s: float = Field(default=1.0, gt=0)  # deadline of each database call on a reply's path
     db_breaker_s: float = Field(default=15.0, gt=0)  # after a failure, answer from memory this long, then probe
     db_close_timeout_s: float = Field(default=5.0, ge=0)  # shutdown keeps trying to write buffered events this long
@@ -59,12 +59,55 @@ class Settings(BaseSettings):
 
     # --- Behaviour ------------------------------------------------------------------------
     default_language: str = "en"
-    user_cooldown_s: float = 10.0
-    chat_cooldown_s: float = 3.0
-    max_concurrent_updates: int = 8  # updates (photos) handled at the same time
+    user_cooldown_s: float = Field(default=10.0, ge=0)
+    chat_cooldown_s: float = Field(default=3.0, ge=0)
+    max_concurrent_updates: int = Field(default=32, ge=1)  # updates handled at once; > the pool's capacity
     max_faces_in_reply: int = Field(default=10, ge=1)  # faces answered one by one; the rest summed up in one line
     redis_url: str | None = None  # shared rate-limit budget across replicas
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _check_relations(self) -> Settings:
+        problems = relation_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def relation_problems(settings: Settings) -> list[str]:
+    """Settings that are each valid but make no sense together (empty when all is well)."""
+    problems = []
+    capacity = settings.inference_workers + settings.inference_queue_size
+    if settings.max_concurrent_updates <= capacity:
+        problems.append(
+            f"SHELLY_MAX_CONCURRENT_UPDATES ({settings.max_concurrent_updates}) must exceed "
+            f"SHELLY_INFERENCE_WORKERS + SHELLY_INFERENCE_QUEUE_SIZE ({capacity}): otherwise photos beyond the "
+            "pool's capacity wait silently in the update queue instead of getting the 'busy' reply")
+    if settings.mode == "webhook" and settings.telegram_bot_token is not None and not settings.webhook_url:
+        problems.append("webhook mode needs SHELLY_WEBHOOK_URL (the public URL Telegram posts to)")
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        problems.append(f"SHELLY_LOG_LEVEL {settings.log_level!r} is not DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    if settings.http_port and settings.http_port == settings.playground_port:
+        problems.append(f"SHELLY_HTTP_PORT and SHELLY_PLAYGROUND_PORT are both {settings.http_port}")
+    return problems
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"SHELLY_{field.upper()}" if info is not None else field
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One line naming every invalid setting, for ``shelly: settings: ...`` at start."""
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(_env_name(str(loc)) for loc in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
 
 
 @lru_cache(maxsize=1)

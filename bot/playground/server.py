@@ -7,7 +7,9 @@ and whatever the bot sends comes back to the page through the emulator's event f
     pg = Playground(settings, port=0)   # port 0: a free one (tests); default settings.playground_port
     await pg.start(); pg.url; ...; await pg.stop()
 
-``serve(settings)`` runs one until SIGINT/SIGTERM. The page server binds 127.0.0.1 only and refuses
+``serve(settings)`` runs one until SIGINT/SIGTERM. The bot is started and stopped by
+``bot.runtime.start_shelly``, the same lifecycle as ``shelly run`` (storage migrated at start, pool,
+application, polling). The page server binds 127.0.0.1 only and refuses
 requests whose Host/Origin is not the loopback page itself (no DNS rebinding, no cross-site posts).
 """
 
@@ -18,9 +20,9 @@ import contextlib
 import json
 import logging
 import secrets
-import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from contextlib import AsyncExitStack
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,7 @@ from aiohttp import BodyPartReader, web
 
 if TYPE_CHECKING:
     from bot.emulator import BotApiEmulator
+    from bot.runtime import Shelly
     from bot.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
@@ -95,75 +98,28 @@ def _public_message(msg: dict[str, Any], *, outgoing: bool) -> dict[str, Any]:
     return out
 
 
-@dataclass
-class _BotHandle:
-    """What the playground started for the bot, stopped in reverse order."""
-
-    stops: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
-
-    async def stop(self) -> None:
-        while self.stops:
-            stop = self.stops.pop()
-            try:
-                await stop()
-            except Exception:  # keep stopping the rest
-                _LOGGER.exception("playground: error while stopping")
-
-
-BotStarter = Callable[["Settings", "BotApiEmulator"], Awaitable[_BotHandle]]
-
-
-async def start_real_bot(settings: Settings, emulator: BotApiEmulator) -> _BotHandle:
-    """Pool + storage + the real Application (``bot.app.build_application``), polling the emulator."""
+def _bot_settings(settings: Settings, emulator: BotApiEmulator) -> Settings:
+    """The real bot's settings, pointed at the in-process emulator."""
     from pydantic import SecretStr
 
-    from bot.app import build_application
-    from bot.storage import Storage
-    from inference.pool import InferencePool
-
-    bot_settings = settings.model_copy(update={
+    return settings.model_copy(update={
         "telegram_bot_token": SecretStr(emulator.token),
         "telegram_base_url": emulator.base_url,
         "telegram_base_file_url": emulator.base_file_url,
         "mode": "polling",
-        "auto_migrate": True,  # a local playground should just work on a fresh checkout
     })
-    handle = _BotHandle()
-    try:
-        pool = InferencePool.from_settings(bot_settings)
-        await pool.start()
-        handle.stops.append(pool.close)
-        storage = Storage.from_settings(bot_settings)
-        await storage.start()
-        handle.stops.append(storage.close)
-        application = build_application(bot_settings, pool, storage)
-        await application.initialize()
-        handle.stops.append(application.shutdown)
-        if application.post_init is not None:  # run_polling() would call it; we drive the lifecycle by hand
-            await application.post_init(application)
-        await application.start()
-        handle.stops.append(application.stop)
-        assert application.updater is not None
-        # short long-polls: updates still arrive at once, and stopping never waits on an open getUpdates
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=2, allowed_updates=["message", "callback_query", "my_chat_member"])
-        handle.stops.append(application.updater.stop)
-    except BaseException:
-        await handle.stop()
-        raise
-    return handle
 
 
 class Playground:
-    """Emulator + real bot + page server. ``port=None`` uses ``settings.playground_port``; 0 picks a free one."""
+    """Emulator + real bot (``bot.runtime.start_shelly``, polling the emulator) + page server.
+    ``port=None`` uses ``settings.playground_port``; 0 picks a free one."""
 
-    def __init__(self, settings: Settings, *, port: int | None = None, bot_starter: BotStarter | None = None) -> None:
+    def __init__(self, settings: Settings, *, port: int | None = None) -> None:
         self.settings = settings
         self.port = settings.playground_port if port is None else port
-        self._bot_starter = bot_starter or start_real_bot
         self.emulator: BotApiEmulator | None = None
-        self._bot: _BotHandle | None = None
-        self._runner: web.AppRunner | None = None
+        self.shelly: Shelly | None = None
+        self._stack = AsyncExitStack()
         self._streams: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._user_messages: list[dict[str, Any]] = []
         self._static: dict[str, bytes] = {}
@@ -179,14 +135,19 @@ class Playground:
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
         from bot.emulator import BotApiEmulator
+        from bot.runtime import start_shelly
 
         for name in STATIC_FILES:
             self._static[name] = resources.files("bot.playground").joinpath("static", name).read_bytes()
-        self.emulator = BotApiEmulator(_fake_token(), host=LOOPBACK, port=0, bot_username="shelly_playground_bot",
-                                       bot_first_name="Shelly")
-        await self.emulator.start()
+        emulator = BotApiEmulator(_fake_token(), host=LOOPBACK, port=0, bot_username="shelly_playground_bot",
+                                  bot_first_name="Shelly")
         try:
-            self._bot = await self._bot_starter(self.settings, self.emulator)
+            await emulator.start()
+            self.emulator = emulator
+            self._stack.push_async_callback(self._forget_emulator)
+            self._stack.push_async_callback(emulator.stop)
+            self.shelly = await self._stack.enter_async_context(
+                start_shelly(_bot_settings(self.settings, emulator), intake="polling", serve_http=False))
             app = web.Application(client_max_size=self.settings.max_image_bytes + 1024 * 1024,
                                   middlewares=[self._guard])
             app.router.add_get("/", self._index)
@@ -198,30 +159,26 @@ class Playground:
             app.router.add_post("/api/photo", self._send_photo)
             app.router.add_post("/api/button", self._press_button)
             app.router.add_get("/healthz", self._healthz)
-            self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, LOOPBACK, self.port)  # loopback ONLY, never 0.0.0.0
+            runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+            await runner.setup()
+            self._stack.push_async_callback(runner.cleanup)
+            site = web.TCPSite(runner, LOOPBACK, self.port)  # loopback ONLY, never 0.0.0.0
             await site.start()
-            sockets = getattr(site._server, "sockets", None)
-            if sockets:
-                self.port = int(sockets[0].getsockname()[1])
+            self.port = int(runner.addresses[0][1])
         except BaseException:
             await self.stop()
             raise
 
+    async def _forget_emulator(self) -> None:
+        self.emulator = None
+        self.shelly = None
+
     async def stop(self) -> None:
+        """Page server → the bot (through its runtime) → emulator."""
         for queue in list(self._streams):  # end the live feeds so the page server can close
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(None)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._bot is not None:
-            await self._bot.stop()
-            self._bot = None
-        if self.emulator is not None:
-            await self.emulator.stop()
-            self.emulator = None
+        await self._stack.aclose()
 
     async def __aenter__(self) -> Playground:
         await self.start()
@@ -258,7 +215,7 @@ class Playground:
                             headers={"Cache-Control": "no-cache"})
 
     async def _healthz(self, request: web.Request) -> web.Response:
-        return web.json_response({"ok": self._bot is not None})
+        return web.json_response({"ok": self.shelly is not None})
 
     # --- the emulated user ----------------------------------------------------------------------
     def _emu(self) -> BotApiEmulator:
@@ -429,34 +386,29 @@ class Playground:
         return response
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings) -> int:
     """Run the playground until SIGINT/SIGTERM, then shut everything down in order."""
+    from bot.runtime import StartupError, stop_on_signals
+
     playground = Playground(settings)
     try:
         await playground.start()
+    except StartupError as exc:
+        print(f"shelly: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         if "address already in use" in str(exc).lower() or getattr(exc, "errno", None) in (48, 98):
-            raise SystemExit(f"Port {settings.playground_port} on {LOOPBACK} is busy; "
-                             f"choose another with SHELLY_PLAYGROUND_PORT=...") from None
+            print(f"shelly: port {settings.playground_port} on {LOOPBACK} is busy; "
+                  f"choose another with SHELLY_PLAYGROUND_PORT=...", file=sys.stderr)
+            return 2
         raise
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
     print(f"Shelly's playground: {playground.url} (loopback only, no Telegram token needed)", flush=True)
     print("Open it in your browser, drop in a photo and say hi. Ctrl+C stops Shelly.", flush=True)
-    try:
-        await stop.wait()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
-        print("Shelly is going back into her shell... bye!", flush=True)
-        await playground.stop()
-
-
-def serve_blocking(settings: Settings) -> int:
-    """Synchronous entry point for callers without an event loop."""
-    asyncio.run(serve(settings))
+    with stop_on_signals(stop):
+        try:
+            await stop.wait()
+        finally:
+            print("Shelly is going back into her shell... bye!", flush=True)
+            await playground.stop()
     return 0

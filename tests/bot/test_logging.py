@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.logging import RedactTokenFilter, install_redaction, redact
+from bot.log_setup import RedactTokenFilter, install_redaction, redact
 
 TOKEN = "123456789:AAE-abcdefghijklmnopqrstuvwxyz_0123456"
 

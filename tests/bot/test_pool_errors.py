@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from advice import text as t
-from bot.app import build_application, start_application
 from bot.emulator import BotApiEmulator, Chat, User
+from bot.runtime import start_shelly
 from bot.settings import Settings
-from bot.storage import Storage
 from inference import errors as ie
 from tests import photos
 
@@ -37,20 +36,9 @@ async def test_pool_error_is_answered_kindly(tmp_path: Path, error: Exception, k
     async with BotApiEmulator(TOKEN) as emu:
         settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, telegram_base_url=emu.base_url,  # type: ignore[call-arg]
                             telegram_base_file_url=emu.base_file_url, auto_migrate=True,
-                            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db", _env_file=None)
-        storage = Storage.from_settings(settings)
-        await storage.start(run_retention=False)
-        app = build_application(settings, FailingPool(error), storage)
-        await start_application(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        try:
+                            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db", http_port=0, _env_file=None)
+        async with start_shelly(settings, pool=FailingPool(error), run_retention=False):
             chat, user = Chat(11, "private"), User(11, "Flo")
             emu.user_sends_photo(chat, user, photos.jpeg(photos.coffee_bgr()))
             [answer] = await emu.wait_for_bot_messages(chat.id, 1, timeout=20)
             assert answer["text"] == t(key, "en", max_mb=20)
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
-            await storage.close()

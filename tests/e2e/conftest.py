@@ -1,11 +1,13 @@
-"""End-to-end harness: the real Application (build_application) polling the Bot API emulator over HTTP,
-the real InferencePool (shared for the session) and a real Storage on a temporary SQLite file."""
+"""End-to-end harness: Shelly started by production's lifecycle (``bot.runtime.start_shelly``) polling the Bot
+API emulator over HTTP, with the real InferencePool (shared for the session) and a real Storage on a temporary
+SQLite file (migrated at start, as in production)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.app import build_application, start_application
 from bot.emulator import BotApiEmulator, Chat, User
+from bot.runtime import Shelly, start_shelly
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -42,6 +44,7 @@ def make_settings(tmp_path: Path, emu: BotApiEmulator | None = None, **overrides
         inference_workers=1,
         inference_queue_size=16,
         write_flush_interval_s=0.2,
+        http_port=0,
         _env_file=None,
     )
     if emu is not None:
@@ -68,6 +71,7 @@ class Harness:
     app: Any
     storage: Storage
     settings: Settings
+    shelly: Shelly | None = None  # what start_shelly started (the HTTP server: shelly.server.url)
 
     @property
     def deps(self) -> Any:
@@ -84,41 +88,21 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
     await e.stop()
 
 
-async def start_app(settings: Settings, pool: Any, storage: Storage, polling: bool = True) -> Any:
-    app = build_application(settings, pool, storage)
-    await start_application(app)
-    if polling:
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1, bootstrap_retries=3)
-    return app
-
-
-async def stop_app(app: Any) -> None:
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    await app.shutdown()
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def harness_factory(emu: BotApiEmulator, pool: Any, tmp_path: Path) -> AsyncIterator[Any]:
-    made: list[Harness] = []
+    """``await harness_factory(**settings_overrides, polling=True)``: one Shelly per call, stopped at the end;
+    ``polling=False`` starts her without intake (feed ``app.update_queue`` or run a webhook server yourself)."""
+    async with AsyncExitStack() as stack:
 
-    async def make(**overrides: Any) -> Harness:
-        polling = overrides.pop("polling", True)
-        settings = make_settings(tmp_path, emu, **overrides)
-        storage = Storage.from_settings(settings)
-        await storage.start(run_retention=False)
-        app = await start_app(settings, pool, storage, polling=polling)
-        h = Harness(emu, app, storage, settings)
-        made.append(h)
-        return h
+        async def make(**overrides: Any) -> Harness:
+            polling = overrides.pop("polling", True)
+            settings = make_settings(tmp_path, emu, **overrides)
+            shelly = await stack.enter_async_context(
+                start_shelly(settings, pool=pool, intake="polling" if polling else "none", run_retention=False,
+                             poll_timeout_s=1))
+            return Harness(emu, shelly.application, shelly.storage, settings, shelly)
 
-    yield make
-    for h in made:
-        await stop_app(h.app)
-        await h.storage.close()
+        yield make
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -1,4 +1,4 @@
-"""``shelly run`` in webhook mode against the emulator: the real serve_telegram, its own pool and storage."""
+"""``shelly run`` in webhook mode against the emulator: the real `serve` (bot.runtime), its own pool and storage."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from advice import text as t
-from bot.commands.run import serve_telegram
+from bot.commands.run import serve
 from tests import photos
 from tests.e2e.conftest import ANN, E2E, PRIVATE, _require_models, make_settings
 
@@ -28,7 +28,7 @@ async def test_serve_telegram_webhook_mode_end_to_end_and_graceful_stop(emu, tmp
     settings = make_settings(tmp_path, emu, mode="webhook", http_port=port, webhook_url=f"http://127.0.0.1:{port}",
                              webhook_path="/telegram/run-test", webhook_secret="run-secret")
     stop = asyncio.Event()
-    task = asyncio.create_task(serve_telegram(settings, stop_event=stop))
+    task = asyncio.create_task(serve(settings, stop_event=stop))
     await emu.wait_for_calls("setWebhook", 1, timeout=120)
     assert emu.calls("setWebhook")[0]["secret_token"] == "run-secret"
     async with aiohttp.ClientSession() as session:

@@ -1,16 +1,39 @@
-"""Logging set-up: levels, quiet HTTP client loggers and a filter that redacts bot tokens everywhere."""
+"""Logging set-up: levels, quiet HTTP client loggers, and two scrubs applied to every record at creation:
+bot tokens are redacted everywhere, and python-telegram-bot's own records (which dump whole updates, request
+parameters and API results at DEBUG: user ids, names, message texts) keep only plain scalar arguments."""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 
 TOKEN_RE = re.compile(r"\d+(?::|%3[aA])[A-Za-z0-9_-]{30,}")
 REDACTED = "<redacted-token>"
+HIDDEN = "<hidden>"
+_PLAIN_WORD = re.compile(r"[^\s{}\[\]()'\"]{1,64}")  # an endpoint name, a URL, a version: no structure, no spaces
 
 
 def redact(text: str) -> str:
     return TOKEN_RE.sub(REDACTED, text)
+
+
+def _plain(arg: object) -> bool:
+    if arg is None or isinstance(arg, int | float | type):  # bool is an int
+        return True
+    return isinstance(arg, str) and _PLAIN_WORD.fullmatch(arg) is not None
+
+
+def scrub_library_record(record: logging.LogRecord) -> None:
+    """Replace the structured arguments of a python-telegram-bot record (an Update, request parameters, an API
+    result, a raw JSON body) by ``<hidden>``: they carry user ids, names and message texts. Scalars (endpoint
+    names, counts, seconds) stay, so the line still says what happened."""
+    if not record.name.startswith("telegram") or not record.args:
+        return
+    if isinstance(record.args, Mapping):
+        record.args = {key: value if _plain(value) else HIDDEN for key, value in record.args.items()}
+    else:
+        record.args = tuple(arg if _plain(arg) else HIDDEN for arg in record.args)
 
 
 class RedactTokenFilter(logging.Filter):
@@ -40,7 +63,7 @@ _factory_installed = False
 
 
 def _install_record_factory() -> None:
-    """Redact at record creation, so every handler (also ones added later, such as pytest's caplog) only ever
+    """Scrub and redact at record creation, so every handler (also ones added later, such as pytest's caplog) only ever
     sees clean records, whichever logger they came from."""
     global _factory_installed
     if _factory_installed:
@@ -49,6 +72,7 @@ def _install_record_factory() -> None:
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = previous(*args, **kwargs)
+        scrub_library_record(record)
         _FILTER.filter(record)
         return record
 
