@@ -47,7 +47,8 @@ MEANINGS: dict[str, str] = {
     "database_url": "SQLAlchemy URL: `sqlite+aiosqlite:///shelly.db` or "
                     "`postgresql+asyncpg://user:pass@host/db`. **Contains a secret** with PostgreSQL.",
     "pseudonym_secret": "HMAC key for the pseudonyms of user/chat ids in the statistics. **Secret.** Keep it stable.",
-    "auto_migrate": "Upgrade the schema at start instead of refusing to start (prefer `shelly db upgrade`).",
+    "auto_migrate": "Upgrade the schema at start (SQLite and PostgreSQL). `0`: refuse an out-of-date schema "
+                    "instead; Docker Compose sets `0` and runs `shelly db upgrade` once before the bots.",
     "retention_days": "Mood events older than this are deleted (daily purge).",
     "write_buffer_size": "Mood events buffered in memory before the oldest are dropped (database down).",
     "write_flush_interval_s": "How often buffered mood events are written.",
@@ -61,9 +62,11 @@ MEANINGS: dict[str, str] = {
     "default_language": "Language when a user's Telegram language is neither English nor German.",
     "user_cooldown_s": "Default seconds between two analysed photos of one user (groups can change it).",
     "chat_cooldown_s": "Default seconds between two analysed photos in one chat.",
-    "max_concurrent_updates": "Updates (photos) handled at the same time per process.",
+    "max_concurrent_updates": "Updates handled at the same time per process; must exceed inference workers + "
+                              "queue size, so photos beyond the pool's capacity get the busy reply at once.",
     "redis_url": "Redis for the rate-limit budget shared by replicas (`redis://redis:6379/0`); unset: per process.",
-    "log_level": "`DEBUG`, `INFO`, `WARNING`, ... (the token is redacted from logs).",
+    "log_level": "`DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL` (tokens are redacted and Telegram's update "
+                 "dumps scrubbed at every level).",
 }
 
 
