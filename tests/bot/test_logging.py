@@ -34,3 +34,20 @@ def test_installed_redaction_reaches_any_logger(caplog) -> None:
     logging.getLogger("httpx").warning("HTTP Request: POST https://api.telegram.org/bot%s/sendMessage", TOKEN)
     logging.getLogger("some.other").info("token=%s", TOKEN)
     assert TOKEN.split(":")[1] not in caplog.text
+
+
+def test_library_records_keep_scalars_and_hide_structures() -> None:
+    from bot.log_setup import HIDDEN, scrub_library_record
+
+    update = {"message": {"from": {"id": 4711, "first_name": "Ann"}, "text": "hello there"}}
+    record = logging.LogRecord("telegram.ext.ExtBot", logging.DEBUG, __file__, 1,
+                               "Calling Bot API endpoint `%s` with parameters `%s`", ("sendMessage", update), None)
+    scrub_library_record(record)
+    assert record.getMessage() == f"Calling Bot API endpoint `sendMessage` with parameters `{HIDDEN}`"
+    record = logging.LogRecord("telegram.ext.Application", logging.DEBUG, __file__, 1, "Processing update %s",
+                               ("Update(message=Message(text='hello there'))",), None)
+    scrub_library_record(record)
+    assert "hello" not in record.getMessage()
+    mine = logging.LogRecord("bot.handlers", logging.INFO, __file__, 1, "got %s", (update,), None)
+    scrub_library_record(mine)  # only python-telegram-bot's records are touched
+    assert "Ann" in mine.getMessage()
