@@ -1,5 +1,6 @@
-"""The ``shelly`` command. Each subcommand lives in its own module under ``bot.commands`` and is
-imported only when used, so ``shelly analyze`` never pays for Telegram or database imports."""
+"""The ``shelly`` command. Each subcommand lives in its own module under ``bot.commands``; only the one being
+run is imported (``shelly --help`` imports none), so ``shelly analyze`` never pays for Telegram or database
+imports and ``shelly run`` never imports training code."""
 
 from __future__ import annotations
 
@@ -19,19 +20,23 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand listed; only ``command``'s module is imported, for its arguments."""
     parser = argparse.ArgumentParser(prog="shelly", description="Shelly the Supporting Shellfish")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(f"bot.commands.{module_name}")
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(sub_parser)
-        sub_parser.set_defaults(_module=module)
+        if name == command:
+            module = importlib.import_module(f"bot.commands.{module_name}")
+            module.add_arguments(sub_parser)
+            sub_parser.set_defaults(_module=module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((arg for arg in args_list if not arg.startswith("-")), None)
+    args = build_parser(command).parse_args(args_list)
     return int(args._module.run(args) or 0)
 
 
