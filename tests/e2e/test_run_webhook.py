@@ -22,7 +22,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_serve_telegram_webhook_mode_end_to_end_and_graceful_stop(emu, tmp_path: Path) -> None:
+async def test_shelly_run_webhook_mode_end_to_end_and_graceful_stop(emu, tmp_path: Path) -> None:
     _require_models()
     port = _free_port()
     settings = make_settings(tmp_path, emu, mode="webhook", http_port=port, webhook_url=f"http://127.0.0.1:{port}",
