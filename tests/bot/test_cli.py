@@ -15,7 +15,7 @@ with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()) 
     main(sys.argv[1:])
 heavy = ("telegram", "torch", "sqlalchemy", "onnxruntime", "cv2")
 print(json.dumps({"help": out.getvalue(),
-                  "commands": sorted(m for m in sys.modules if m.startswith("bot.commands.")),
+                  "commands": sorted(m for m in sys.modules if m.startswith("bot.cli.")),
                   "heavy": sorted(m for m in heavy if m in sys.modules)}))
 """
 
@@ -35,5 +35,5 @@ def test_help_lists_every_subcommand_without_importing_any() -> None:
 def test_a_subcommand_imports_only_its_own_module() -> None:
     result = _probe("db", "--help")
     assert "upgrade" in str(result["help"])
-    assert result["commands"] == ["bot.commands.db"]
+    assert result["commands"] == ["bot.cli.db"]
     assert "torch" not in result["heavy"] and "telegram" not in result["heavy"]

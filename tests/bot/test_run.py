@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import run as run_cmd
+from bot.cli import run as run_cmd
 from bot.settings import Settings
 
 

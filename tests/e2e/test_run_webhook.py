@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from advice import text as t
-from bot.commands.run import serve
+from bot.cli.run import serve
 from tests import photos
 from tests.e2e.conftest import ANN, E2E, PRIVATE, _require_models, make_settings
 

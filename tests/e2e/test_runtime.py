@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.commands.run import serve
+from bot.cli.run import serve
 from bot.emulator import BotApiEmulator, Chat, User
 from bot.runtime import start_shelly
 from bot.storage.schema import head_revisions

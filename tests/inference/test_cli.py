@@ -24,7 +24,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, emotion_model: Path, centerface_mod
 def run_analyze(args: list[str]) -> int:
     import argparse
 
-    from bot.commands import analyze
+    from bot.cli import analyze
 
     parser = argparse.ArgumentParser()
     analyze.add_arguments(parser)

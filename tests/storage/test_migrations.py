@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from bot.commands import db as db_command
+from bot.cli import db as db_command
 from bot.storage import SchemaOutOfDate, check_schema, schema
 from bot.storage.engine import create_engine
 from bot.storage.models import metadata

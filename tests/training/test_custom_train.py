@@ -11,7 +11,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from bot.commands import train as train_command
+from bot.cli import train as train_command
 from bot.settings import MODELS_DIR
 from inference.classify import EmotionClassifier
 from inference.training.custom import stratified_split

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.commands import evaluate as eval_command
-from bot.commands import train as train_command
+from bot.cli import evaluate as eval_command
+from bot.cli import train as train_command
 from inference.training.export import read_metadata
 
 

@@ -1,4 +1,4 @@
-"""The ``shelly`` command. Each subcommand lives in its own module under ``bot.commands``; only the one being
+"""The ``shelly`` command. Each subcommand lives in its own module under ``bot.cli``; only the one being
 run is imported (``shelly --help`` imports none), so ``shelly analyze`` never pays for Telegram or database
 imports and ``shelly run`` never imports training code."""
 
@@ -9,7 +9,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# subcommand -> (module under bot.commands, one-line help)
+# subcommand -> (module under bot.cli, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("analyze", "read the faces in photos and print their moods"),
     "setup-models": ("setup_models", "install the face-detector model into models/ (no network at run time)"),
@@ -27,7 +27,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         if name == command:
-            module = importlib.import_module(f"bot.commands.{module_name}")
+            module = importlib.import_module(f"bot.cli.{module_name}")
             module.add_arguments(sub_parser)
             sub_parser.set_defaults(_module=module)
     return parser
@@ -38,7 +38,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((arg for arg in args_list if not arg.startswith("-")), None)
     args = build_parser(command).parse_args(args_list)
     return int(args._module.run(args) or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
