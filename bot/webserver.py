@@ -61,7 +61,7 @@ def make_web_app(
 
     async def healthz(request: web.Request) -> web.Response:
         db = await deps.storage.ping()
-        storage_available = bool(getattr(deps.storage, "available", True))  # the breaker is closed
+        storage_available = deps.storage.available  # its circuit breaker is closed
         pool = deps.pool.alive if isinstance(deps.pool, InferencePool) else True  # a test double: alive
         ok = db and storage_available and pool
         body = {"status": "ok" if ok else "unavailable", "database": db, "storage_available": storage_available,
