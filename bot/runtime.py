@@ -93,6 +93,8 @@ async def start_shelly(
     if settings.telegram_bot_token is None:
         raise StartupError("settings: TELEGRAM_BOT_TOKEN is not set")
     mode: Intake = intake or settings.mode
+    if mode == "webhook" and not (serve_http and settings.webhook_url):
+        raise StartupError("settings: webhook mode needs the HTTP server and SHELLY_WEBHOOK_URL")
     async with AsyncExitStack() as stack:
         storage = await _start_storage(settings, stack, run_retention=run_retention)
         if pool is None:
@@ -126,8 +128,7 @@ async def start_shelly(
             stack.push_async_callback(application.updater.stop)
             log.info("Shelly is polling for updates%s", f"; health and metrics on {server.url}" if server else "")
         elif mode == "webhook":
-            if server is None or webhook_path is None or secret is None or not settings.webhook_url:
-                raise StartupError("webhook mode needs the HTTP server and SHELLY_WEBHOOK_URL")
+            assert server is not None and webhook_path is not None and secret is not None and settings.webhook_url
             await _set_webhook(application, settings.webhook_url, webhook_path, secret)
             stack.callback(close_webhook_intake, server.app)
             log.info("Shelly is receiving updates by webhook on %s%s", server.url, webhook_path)
