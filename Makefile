@@ -7,7 +7,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -q
-TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 RUNTIME := $(VENV)/.runtime
 DEV := $(VENV)/.dev
 TRAIN := $(VENV)/.train
@@ -27,7 +26,7 @@ $(DEV): $(RUNTIME) requirements/dev.lock
 	touch $@
 
 $(TRAIN): $(RUNTIME) requirements/train.lock
-	$(PIP) -c requirements/train.lock --extra-index-url $(TORCH_INDEX) -e ".[train]"
+	$(PIP) -c requirements/train.lock -e ".[train]"
 	touch $@
 
 setup: $(RUNTIME)
