@@ -29,9 +29,11 @@ from advice.language import FALLBACK_LANGUAGE
 from bot.deps import DEPS_KEY, Analyzer, Deps, get_deps
 from bot.gates import AdminCache, Cooldowns, RecentAdvice
 from bot.handlers import commands, photos, privacy, settings_menu, stats
+from bot.handlers.delivery import RetryPolicy
 from bot.handlers.details import on_details_button
 from bot.log_setup import install_redaction
 from bot.metrics import Metrics
+from bot.photo_service import PhotoService
 from bot.ratelimit_redis import make_rate_limiter
 from bot.settings import Settings
 from inference.pool import InferencePool
@@ -101,6 +103,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .rate_limiter(make_rate_limiter(settings))
+        # more than the photo service admits, so a photo beyond capacity reaches its gate and hears "busy"
         .concurrent_updates(max(1, settings.max_concurrent_updates))
         .connect_timeout(10)
         .read_timeout(15)
@@ -114,10 +117,15 @@ def build_application(
         return str((await application.bot.get_chat_member(chat_id, user_id)).status)
 
     metrics = metrics or Metrics()
-    deps = Deps(
-        settings=settings, pool=pool, storage=storage, metrics=metrics, cooldowns=Cooldowns(),
-        admins=AdminCache(fetch_status, ttl_s=60.0), recent=RecentAdvice(per_chat=RECENT_MEMORY),
+    photo_service = PhotoService(
+        pool, storage, capacity=settings.photo_capacity, max_image_bytes=settings.max_image_bytes,
+        private_burst=settings.private_burst, metrics=metrics, cooldowns=Cooldowns(),
+        recent=RecentAdvice(per_chat=RECENT_MEMORY),
     )
+    retry = RetryPolicy(attempts=settings.telegram_retry_attempts, backoff_s=settings.telegram_retry_backoff_s,
+                        download_timeout_s=settings.file_download_timeout_s)
+    deps = Deps(settings=settings, pool=pool, storage=storage, metrics=metrics,
+                admins=AdminCache(fetch_status, ttl_s=60.0), photos=photo_service, retry=retry)
     metrics.bind_gauges(
         queue_depth=(lambda: float(pool.queue_depth)) if isinstance(pool, InferencePool) else None,
         storage_pending=lambda: float(storage.pending),

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext
 
-from bot.gates import AdminCache, Cooldowns, RecentAdvice
+from bot.gates import AdminCache
+from bot.handlers.delivery import RetryPolicy
 from bot.metrics import Metrics
+from bot.photo_service import Analyzer, PhotoService
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.storage import Storage
-    from inference.types import Analysis
 
 DEPS_KEY = "shelly.deps"
 
-
-class Analyzer(Protocol):
-    async def analyze(self, data: bytes, annotate: bool = True) -> Analysis: ...
+__all__ = ["DEPS_KEY", "Analyzer", "Deps", "get_deps"]
 
 
 @dataclass
@@ -29,10 +27,9 @@ class Deps:
     pool: Analyzer
     storage: Storage
     metrics: Metrics
-    cooldowns: Cooldowns
     admins: AdminCache
-    recent: RecentAdvice
-    rng: random.Random = field(default_factory=random.Random)
+    photos: PhotoService
+    retry: RetryPolicy
 
 
 def get_deps(context: CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any]) -> Deps:

@@ -1,11 +1,14 @@
-"""Fit Shelly's texts into Telegram's limits (captions 1024, messages 4096 characters)."""
+"""Fit Shelly's texts into Telegram's limits (``telegram.constants.MessageLimit``: captions 1024, messages 4096
+characters)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-CAPTION_LIMIT = 1024
-MESSAGE_LIMIT = 4096
+from telegram.constants import MessageLimit
+
+CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)
+MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -61,10 +61,22 @@ class Settings(BaseSettings):
     default_language: str = "en"
     user_cooldown_s: float = Field(default=10.0, ge=0)
     chat_cooldown_s: float = Field(default=3.0, ge=0)
-    max_concurrent_updates: int = Field(default=32, ge=1)  # updates handled at once; > the pool's capacity
+    # updates PTB handles at once; must be > photo_capacity (inference_workers + inference_queue_size) so that a
+    # photo beyond capacity reaches the photo service at once and hears "busy" instead of queueing in PTB
+    max_concurrent_updates: int = Field(default=32, ge=1)
     max_faces_in_reply: int = Field(default=10, ge=1)  # faces answered one by one; the rest summed up in one line
+    private_burst: int = Field(default=5, ge=1)  # photos at once in a private chat before user_cooldown_s applies
+    telegram_retry_attempts: int = Field(default=3, ge=1)  # tries per photo-flow Bot API call (5xx, timeouts, drops)
+    telegram_retry_backoff_s: float = Field(default=0.5, ge=0)  # wait before the 2nd try; doubles with each further
+    file_download_timeout_s: float = Field(default=15.0, gt=0)  # deadline of one photo download, body included
     redis_url: str | None = None  # shared rate-limit budget across replicas
     log_level: str = "INFO"
+
+    @property
+    def photo_capacity(self) -> int:
+        """Photos admitted at once (downloading, queued or analysed): exactly what the pool can hold, so it
+        never has to refuse; beyond it the photo service answers "busy" at once."""
+        return max(1, self.inference_workers) + max(1, self.inference_queue_size)
 
     @model_validator(mode="after")
     def _check_relations(self) -> Settings:
@@ -77,7 +89,7 @@ class Settings(BaseSettings):
 def relation_problems(settings: Settings) -> list[str]:
     """Settings that are each valid but make no sense together (empty when all is well)."""
     problems = []
-    capacity = settings.inference_workers + settings.inference_queue_size
+    capacity = settings.photo_capacity
     if settings.max_concurrent_updates <= capacity:
         problems.append(
             f"SHELLY_MAX_CONCURRENT_UPDATES ({settings.max_concurrent_updates}) must exceed "

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.gates import AdminCache, Cooldowns, RecentAdvice, wants_analysis
+from bot.gates import AdminCache, Cooldowns, RecentAdvice
 
 
 class Clock:
@@ -41,7 +41,7 @@ def test_zero_cooldowns_never_block_and_memory_is_bounded() -> None:
     assert all(c.check(1, 1, 0, 0) == "go" for _ in range(10))
     for user in range(1000):
         c.check(1, user, 60, 0)
-    assert len(c._users) <= 100
+    assert len(c) <= 100
 
 
 async def test_admin_cache_asks_once_per_ttl() -> None:
@@ -74,12 +74,33 @@ def test_recent_advice_is_bounded_per_chat_and_in_chats() -> None:
     assert r.get(1) == () and r.get(3) == ("y",)
 
 
-@pytest.mark.parametrize(("mode", "chat_type", "explicit", "expected"), [
-    ("off", "private", False, True),
-    ("off", "group", True, False),
-    ("on_request", "supergroup", False, False),
-    ("on_request", "supergroup", True, True),
-    ("every_photo", "group", False, True),
-])
-def test_wants_analysis(mode: str, chat_type: str, explicit: bool, expected: bool) -> None:
-    assert wants_analysis(mode, chat_type, explicit) is expected
+def test_private_burst_lets_a_few_photos_through_then_one_per_cooldown() -> None:
+    clock = Clock()
+    c = Cooldowns(clock)
+    assert [c.check(1, 7, 10, 0, burst=5) for _ in range(7)] == ["go"] * 5 + ["notify", "silent"]
+    assert c.remaining(1, 7) == pytest.approx(10)
+    clock.now += 10.01  # one photo earned back
+    assert c.check(1, 7, 10, 0, burst=5) == "go"
+    assert c.check(1, 7, 10, 0, burst=5) == "notify"  # told again after a photo went through
+    clock.now += 50.1  # the whole burst earned back
+    assert [c.check(1, 7, 10, 0, burst=5) for _ in range(6)] == ["go"] * 5 + ["notify"]
+
+
+def test_give_back_undoes_a_go_so_the_next_try_is_not_told_to_wait() -> None:
+    clock = Clock()
+    c = Cooldowns(clock)
+    assert c.check(-5, 1, 10, 3) == "go"
+    c.give_back(-5, 1)
+    assert c.check(-5, 1, 10, 3) == "go"
+    assert c.check(-5, 1, 10, 3) == "notify"
+
+
+def test_allowances_are_forgotten_once_full_again() -> None:
+    clock = Clock()
+    c = Cooldowns(clock)
+    c.check(1, 7, 10, 0, burst=2)
+    c.check(-5, 8, 10, 3)
+    assert len(c) == 3
+    clock.now += 21
+    assert c.remaining(1, 7) == 0 and c.remaining(-5, 8) == 0
+    assert len(c) == 0

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from telegram import PhotoSize
 
-from bot.handlers.photos import is_mood_command, pick_photo_size
+from bot.handlers.delivery import pick_photo_size
+from bot.handlers.photos import is_mood_command
 from bot.render import CAPTION_LIMIT, MESSAGE_LIMIT, photo_reply, split_message
 
 

@@ -1,0 +1,170 @@
+"""The Telegram side of the photo flow: download with retries, a chat action only for slow answers, and
+sending an ``Outcome`` with retries and a text fallback.
+
+Transient failures are ``telegram.error.NetworkError`` (PTB raises it for 5xx answers, dropped connections
+and, as its subclass ``TimedOut``, timeouts): retried ``attempts`` times with doubling backoff. ``RetryAfter``
+(429) is not a ``NetworkError``: the rate limiter (``AIORateLimiter`` / ``RedisRateLimiter``) already waits
+``retry_after`` and retries it, so it is not handled twice here. Other errors (400, 403) are not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from telegram import Chat, Message, PhotoSize
+from telegram.error import BadRequest, NetworkError, TelegramError
+
+from bot.photo_service import FetchFailed, FetchRefused, Outcome, OutcomeKind
+from bot.render import MESSAGE_LIMIT, photo_reply, split_message
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MIN_DETECTION_SIDE = 640  # the smallest photo size whose shorter side is at least this is big enough
+TELEGRAM_GET_FILE_LIMIT = 20 * 1024 * 1024
+CHAT_ACTION_AFTER_S = 1.0  # fast answers (most) never show "sending photo…"
+CHAT_ACTION_EVERY_S = 4.5  # Telegram shows an action for ~5 s
+# documents whose type clearly is not an image are refused before downloading
+_NON_IMAGE_PREFIXES = ("video/", "audio/", "text/", "application/pdf", "application/zip", "application/msword",
+                       "application/vnd", "application/json", "application/x-")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    backoff_s: float = 0.5  # before the 2nd attempt; doubles
+    download_timeout_s: float = 15.0  # read timeout of one file-download attempt
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
+    """``await call()``, again after transient failures (see the module docstring)."""
+    for attempt in range(1, max(1, policy.attempts) + 1):
+        try:
+            return await call()
+        except NetworkError:
+            if attempt >= policy.attempts:
+                raise
+            await asyncio.sleep(policy.backoff_s * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+def pick_photo_size(sizes: Sequence[PhotoSize], min_side: int = MIN_DETECTION_SIDE) -> PhotoSize:
+    """The smallest size whose shorter side is at least ``min_side``; the largest if none is."""
+    ordered = sorted(sizes, key=lambda s: (s.width * s.height, s.file_size or 0))
+    for size in ordered:
+        if min(size.width, size.height) >= min_side:
+            return size
+    return ordered[-1]
+
+
+async def download(message: Message, max_bytes: int, policy: RetryPolicy) -> bytes:
+    """The photo (a big-enough size) or image document of ``message``.
+
+    Raises ``FetchRefused`` for files Shelly does not read (known from metadata, before downloading) and
+    ``FetchFailed`` when getFile or the download still fails after the retries."""
+    limit = min(TELEGRAM_GET_FILE_LIMIT, max_bytes)
+    media: Any
+    if message.photo:
+        media = pick_photo_size(message.photo)
+    else:
+        document = message.document
+        if document is None:
+            raise FetchRefused("unsupported")
+        mime = (document.mime_type or "").lower()
+        if mime and not mime.startswith("image/") and mime.startswith(_NON_IMAGE_PREFIXES):
+            raise FetchRefused("unsupported")
+        media = document
+    if media.file_size is not None and media.file_size > limit:
+        raise FetchRefused("too_large")
+
+    async def fetch_once() -> bytes:
+        file = await media.get_file()
+        if file.file_size is not None and file.file_size > limit:
+            raise FetchRefused("too_large")
+        return bytes(await file.download_as_bytearray(read_timeout=policy.download_timeout_s))
+
+    try:
+        data = await with_retries(fetch_once, policy)
+    except BadRequest as exc:
+        if "too big" in str(exc).lower():
+            raise FetchRefused("too_large") from exc
+        raise FetchFailed(type(exc).__name__) from exc
+    except TelegramError as exc:
+        raise FetchFailed(type(exc).__name__) from exc
+    if not data:
+        raise FetchRefused("unreadable")
+    return data
+
+
+@contextlib.asynccontextmanager
+async def chat_action_if_slow(message: Message, action: str, policy: RetryPolicy,
+                              after_s: float = CHAT_ACTION_AFTER_S) -> AsyncIterator[None]:
+    """Show ``action`` ("sending photo…") only if the block is still running after ``after_s``; renew it
+    every few seconds. Fast answers spend no request on it."""
+
+    async def keep_showing() -> None:
+        await asyncio.sleep(after_s)
+        while True:
+            with contextlib.suppress(TelegramError):
+                await with_retries(lambda: message.reply_chat_action(action), policy)
+            await asyncio.sleep(CHAT_ACTION_EVERY_S)
+
+    task = asyncio.create_task(keep_showing(), name="shelly-chat-action")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def send_outcome(target: Message, requester: Message, outcome: Outcome, policy: RetryPolicy) -> bool:
+    """Send what ``outcome`` says; ``True`` if the person got it (a text fallback counts), ``False`` if nothing
+    could be sent (logged with the update id only). ``SKIP`` sends nothing and returns ``True``."""
+    if outcome.kind is OutcomeKind.SKIP:
+        return True
+    message = requester if outcome.to_asker else target
+    update_id = outcome.request.update_id
+    quoted: Any = (message.build_reply_arguments(allow_sending_without_reply=True)
+                   if message.chat.type != Chat.PRIVATE else False)
+    reply = outcome.reply
+    if outcome.picture is not None and reply is not None and reply.faces:
+        plan = photo_reply(outcome.text, reply.group_line or reply.faces[0].mood_line)
+        picture = outcome.picture
+        try:
+            await with_retries(lambda: message.reply_photo(picture, caption=plan.caption, do_quote=quoted), policy)
+        except TelegramError as exc:
+            log.warning("update %d: the picture could not be sent (%s); sending the text instead",
+                        update_id, type(exc).__name__)
+        else:
+            for chunk in plan.follow_ups:
+                if not await _send_text(message, chunk, False, policy, update_id):
+                    break  # the picture and its caption arrived: the answer counts
+            return True
+    chunks = text_chunks(outcome)
+    for i, chunk in enumerate(chunks):
+        if not await _send_text(message, chunk, quoted if i == 0 else False, policy, update_id):
+            return i > 0
+    return True
+
+
+def text_chunks(outcome: Outcome) -> list[str]:
+    """The text of ``outcome`` in messages; a very long reading is shortened to one message rather than many."""
+    chunks = split_message(outcome.text)
+    if len(chunks) > 3 and outcome.reply is not None:
+        return split_message(outcome.reply.render(MESSAGE_LIMIT))
+    return chunks
+
+
+async def _send_text(message: Message, text: str, quoted: Any, policy: RetryPolicy, update_id: int) -> bool:
+    try:
+        await with_retries(lambda: message.reply_text(text, do_quote=quoted), policy)
+    except TelegramError as exc:
+        log.error("update %d: the reply could not be sent (%s)", update_id, type(exc).__name__)
+        return False
+    return True
