@@ -189,16 +189,16 @@ async def test_private_burst_then_one_cooldown_notice_then_silence(pool: Any, st
 
 async def test_beyond_capacity_is_busy_at_once_and_costs_no_cooldown(pool: Any, storage: Storage) -> None:
     svc = service(pool, storage, capacity=1)
-    release = asyncio.Event()
+    release, downloading = asyncio.Event(), asyncio.Event()
 
     async def slow_download() -> bytes:
+        downloading.set()
         await release.wait()
         return SELFIE
 
     group = dict(chat_id=GROUP, chat_type="group", mode="every_photo", cooldowns=(10.0, 0.0))
     first = asyncio.create_task(svc.handle(request(30, **group), slow_download))
-    while svc.admission.in_flight == 0:
-        await asyncio.sleep(0)
+    await downloading.wait()
     busy = await svc.handle(request(31, asker_id=12, subject_id=12, **group), returning(SELFIE))
     assert (busy.kind, busy.text) == (OutcomeKind.BUSY, t("busy", "en"))
     release.set()
@@ -211,10 +211,11 @@ async def test_beyond_capacity_is_busy_at_once_and_costs_no_cooldown(pool: Any, 
 
 async def test_the_service_imports_nothing_from_telegram() -> None:
     import ast
+    import inspect
 
     import bot.photo_service as module
 
-    tree = ast.parse(Path(module.__file__).read_text())
+    tree = ast.parse(inspect.getsource(module))
     imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert imported and not {m for m in imported if m.split(".")[0] == "telegram"}
