@@ -19,7 +19,6 @@ import contextlib
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -114,8 +113,8 @@ async def flood(tree: Path, n: int, payload: bytes, timeout_s: float, workers: i
                "SHELLY_PSEUDONYM_SECRET": "flood-benchmark-secret-0123456789abcdef"}
         log_path = Path(tmp) / "bot.log"
         log_file = log_path.open("wb")
-        bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=tmp, env=env, stderr=log_file,
-                               stdout=log_file)
+        bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=tmp, env=env,
+                                                   stderr=log_file, stdout=log_file)
         sampler = PeakSampler(bot.pid)
         try:
             warm = Chat(id=1, type="private")
@@ -151,9 +150,10 @@ async def flood(tree: Path, n: int, payload: bytes, timeout_s: float, workers: i
             sampler.stop.set()
             bot.terminate()
             try:
-                bot.wait(60)
-            except subprocess.TimeoutExpired:
+                await asyncio.wait_for(bot.wait(), 60)
+            except TimeoutError:
                 bot.kill()
+                await bot.wait()
             log_file.close()
             await emu.stop()
 

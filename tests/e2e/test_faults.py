@@ -5,7 +5,6 @@ Also: the chat action only for slow answers, and a flood beyond capacity answere
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
