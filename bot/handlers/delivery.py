@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from telegram import Chat, Message, PhotoSize
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
 from bot.photo_service import FetchFailed, FetchRefused, Outcome, OutcomeKind
 from bot.render import MESSAGE_LIMIT, photo_reply, split_message
@@ -38,7 +38,7 @@ _NON_IMAGE_PREFIXES = ("video/", "audio/", "text/", "application/pdf", "applicat
 class RetryPolicy:
     attempts: int = 3
     backoff_s: float = 0.5  # before the 2nd attempt; doubles
-    download_timeout_s: float = 15.0  # read timeout of one file-download attempt
+    download_timeout_s: float = 15.0  # deadline of one file-download attempt (the body included)
 
 
 async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
@@ -86,7 +86,11 @@ async def download(message: Message, max_bytes: int, policy: RetryPolicy) -> byt
         file = await media.get_file()
         if file.file_size is not None and file.file_size > limit:
             raise FetchRefused("too_large")
-        return bytes(await file.download_as_bytearray(read_timeout=policy.download_timeout_s))
+        try:  # a deadline for the whole body: a trickling download never trips a per-read timeout
+            async with asyncio.timeout(policy.download_timeout_s):
+                return bytes(await file.download_as_bytearray(read_timeout=policy.download_timeout_s))
+        except TimeoutError as exc:
+            raise TimedOut(f"the download took longer than {policy.download_timeout_s:g} s") from exc
 
     try:
         data = await with_retries(fetch_once, policy)
