@@ -99,7 +99,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def flood(tree: Path, n: int, payload: bytes, timeout_s: float, workers: int, queue: int) -> Result:
+async def flood(tree: Path, n: int, payload: bytes, timeout_s: float, workers: int, queue: int,
+                limiter: str) -> Result:
     emu = BotApiEmulator(TOKEN)
     await emu.start()
     events = emu.subscribe()
@@ -110,7 +111,7 @@ async def flood(tree: Path, n: int, payload: bytes, timeout_s: float, workers: i
                "SHELLY_USER_COOLDOWN_S": "0", "SHELLY_CHAT_COOLDOWN_S": "0", "SHELLY_LOG_LEVEL": "WARNING",
                "SHELLY_HTTP_PORT": str(free_port()), "SHELLY_INFERENCE_WORKERS": str(workers),
                "SHELLY_INFERENCE_QUEUE_SIZE": str(queue), "SHELLY_DATA_DIR": tmp,
-               "SHELLY_PSEUDONYM_SECRET": "flood-benchmark-secret-0123456789abcdef"}
+               "SHELLY_PSEUDONYM_SECRET": "flood-benchmark-secret-0123456789abcdef", "SHELLY_RATE_LIMITER": limiter}
         log_path = Path(tmp) / "bot.log"
         log_file = log_path.open("wb")
         bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=tmp, env=env,
@@ -165,15 +166,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--queue", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
+    parser.add_argument("--limiter", choices=["on", "off"], default="on",
+                        help="Telegram rate limiter (SHELLY_RATE_LIMITER, where the tree has that setting)")
     parser.add_argument("--tree", type=Path, action="append", default=[], help="another checkout to run first")
     args = parser.parse_args(argv)
     payload = heavy_png(args.side)
     print(f"{args.photos} × {args.side}×{args.side} RGBA PNG ({len(payload) / 1e6:.2f} MB file, "
-          f"{args.side * args.side * 4 / 1e6:.0f} MB decoded) at once, {args.workers} workers, queue {args.queue}")
+          f"{args.side * args.side * 4 / 1e6:.0f} MB decoded) at once, {args.workers} workers, queue {args.queue}, "
+          f"rate limiter {args.limiter}; load before: {os.getloadavg()[0]:.1f}")
     print("| tree | photos | busy | read | other | busy p50 s | busy max s | last answer s | idle RSS MB "
           "| peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|")
     for tree in [*args.tree, HERE]:
-        r = asyncio.run(flood(tree.resolve(), args.photos, payload, args.timeout, args.workers, args.queue))
+        r = asyncio.run(flood(tree.resolve(), args.photos, payload, args.timeout, args.workers, args.queue,
+                                args.limiter))
         print(f"| {r.tree} | {r.photos} | {r.busy} | {r.read} | {r.other} | {r.busy_p50_s:.2f} | "
               f"{r.busy_max_s:.2f} | {r.last_answer_s:.1f} | {r.idle_rss_mb:.0f} | {r.peak_rss_mb:.0f} |", flush=True)
     return 0
