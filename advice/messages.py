@@ -24,7 +24,6 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``crowd_all`` / ``crowd_mostly`` / ``crowd_some`` / ``crowd_few``: one mood of that summary with its share
   (every face / ≥ 50 % / ≥ 20 % / less); ``{mood}`` = the mood's display name (``label``) or ``crowd_quiet``
 - ``crowd_quiet``: the gentle collective name for all heavy moods together in that summary ("thoughtful")
-- ``working``: short "looking at your photo…" note
 - ``opted_out``: /optout done (no more analysis of this user's photos)
 - ``opted_in``: /optin done
 - ``already_opted_out``: a photo arrived from someone who opted out (said once, privately if possible)
@@ -89,7 +88,6 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "crowd_some": frozenset({"mood"}),
     "crowd_few": frozenset({"mood"}),
     "crowd_quiet": frozenset(),
-    "working": frozenset(),
     "opted_out": frozenset(),
     "opted_in": frozenset(),
     "already_opted_out": frozenset(),
