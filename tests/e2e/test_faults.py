@@ -67,6 +67,16 @@ async def test_send_photo_failing_for_good_falls_back_to_the_text_answer(harness
     assert await counted(h) == 1  # the person got the reading: it counts
 
 
+async def test_429_is_left_to_the_rate_limiter_and_not_retried_twice(harness_factory: Any) -> None:
+    h: Harness = await harness_factory(**FAST_RETRIES)
+    h.emu.fail_next("sendPhoto", status=429, retry_after=1, times=4)  # AIORateLimiter: 1 try + 3 retries
+    h.emu.user_sends_photo(PRIVATE, ANN, SELFIE)
+    answer = await one_answer(h)
+    assert "photo" not in answer and "happ" in answer["text"].lower()  # then the text answer, at once
+    assert len(h.emu.calls("sendPhoto")) == 4
+    assert await counted(h) == 1
+
+
 async def test_send_photo_dropped_connection_is_retried(harness_factory: Any) -> None:
     h: Harness = await harness_factory(**FAST_RETRIES)
     h.emu.drop_next("sendPhoto")
