@@ -119,8 +119,8 @@ def build_application(
     metrics = metrics or Metrics()
     photo_service = PhotoService(
         pool, storage, capacity=settings.photo_capacity, max_image_bytes=settings.max_image_bytes,
-        private_burst=settings.private_burst, metrics=metrics, cooldowns=Cooldowns(),
-        recent=RecentAdvice(per_chat=RECENT_MEMORY),
+        private_burst=settings.private_burst, max_faces=settings.max_faces_in_reply, metrics=metrics,
+        cooldowns=Cooldowns(), recent=RecentAdvice(per_chat=RECENT_MEMORY),
     )
     retry = RetryPolicy(attempts=settings.telegram_retry_attempts, backoff_s=settings.telegram_retry_backoff_s,
                         download_timeout_s=settings.file_download_timeout_s)

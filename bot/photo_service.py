@@ -19,6 +19,7 @@ beyond capacity is answered "busy" at once instead of waiting in a queue. PTB mu
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import random
@@ -159,14 +160,15 @@ class Admission:
 class PhotoService:
     def __init__(
         self, analyzer: Analyzer, storage: MoodStore, *, capacity: int, max_image_bytes: int,
-        private_burst: int = 5, metrics: Metrics | None = None, cooldowns: Cooldowns | None = None,
-        recent: RecentAdvice | None = None, rng: random.Random | None = None,
+        private_burst: int = 5, max_faces: int | None = None, metrics: Metrics | None = None,
+        cooldowns: Cooldowns | None = None, recent: RecentAdvice | None = None, rng: random.Random | None = None,
     ) -> None:
         self.analyzer = analyzer
         self.storage = storage
         self.admission = Admission(capacity)
         self.max_image_bytes = max_image_bytes
         self.private_burst = private_burst
+        self.max_faces = max_faces  # faces answered one by one (None: advice's default); the rest summed up
         self.metrics = metrics or Metrics()
         self.cooldowns = cooldowns or Cooldowns()
         self.recent = recent or RecentAdvice(per_chat=20)
@@ -227,10 +229,13 @@ class PhotoService:
                 log.error("update %d: analysis failed: %s", request.update_id, type(exc).__name__,
                           exc_info=not isinstance(exc, ie.ModelMissing))
             return self._notice(request, kind, key)
-        reply = compose(analysis, AdviceContext(
+        context = AdviceContext(
             language=request.language, in_group=request.chat_type in GROUP_CHATS,
             recent_ids=self.recent.get(request.chat_id), sad_streak=await self._sad_streak(request.subject_id),
-        ), self.rng)
+        )
+        if self.max_faces is not None:
+            context = dataclasses.replace(context, max_faces=self.max_faces)
+        reply = compose(analysis, context, self.rng)
         faces = sorted(analysis.faces, key=lambda f: f.index)
         return Outcome(
             OutcomeKind.ANSWER, request, "answered" if faces else "no_face", text=reply.render(), reply=reply,

@@ -220,3 +220,13 @@ async def test_the_service_imports_nothing_from_telegram() -> None:
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert imported and not {m for m in imported if m.split(".")[0] == "telegram"}
     assert Outcome.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+async def test_crowd_beyond_max_faces_is_summed_up_but_every_face_is_counted(pool: Any, storage: Storage) -> None:
+    svc = service(pool, storage, max_faces=2)
+    outcome = await svc.handle(request(40), returning(photos.jpeg(photos.group_photo())))
+    assert outcome.reply is not None
+    assert len(outcome.reply.faces) == 2 and len(outcome.reply.crowd) == 1 == len(outcome.emotions) - 2
+    assert outcome.reply.crowd_line and outcome.reply.crowd_line in outcome.text
+    svc.delivered(outcome)
+    assert await counted(storage) == 3
