@@ -24,7 +24,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -32,7 +32,7 @@ from typing import Protocol
 
 from cachetools import TTLCache
 
-from advice import AdviceContext, Reply, compose
+from advice import AdviceContext, Reply, compose, emotion_names
 from advice import text as message_text
 from bot.gates import Cooldowns, RecentAdvice
 from bot.metrics import Metrics
@@ -49,7 +49,8 @@ GROUP_CHATS = frozenset({"group", "supergroup"})
 class Analyzer(Protocol):
     """What the service needs from the inference pool (``inference.pool.InferencePool`` satisfies it)."""
 
-    async def analyze(self, data: bytes, annotate: bool = True) -> Analysis: ...
+    async def analyze(self, data: bytes, annotate: bool = True,
+                      label_names: Mapping[str, str] | None = None) -> Analysis: ...
 
 
 class MoodStore(Protocol):
@@ -219,7 +220,9 @@ class PhotoService:
             data = await fetch()
             started = time.perf_counter()
             try:
-                analysis = await self.analyzer.analyze(data, annotate=annotate)
+                # the picture uses the reply's words for the moods, in the person's language
+                analysis = await self.analyzer.analyze(
+                    data, annotate=annotate, label_names=emotion_names(request.language) if annotate else None)
             finally:
                 self.metrics.inference_latency.observe(time.perf_counter() - started)
         except Exception as exc:

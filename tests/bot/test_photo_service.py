@@ -230,3 +230,13 @@ async def test_crowd_beyond_max_faces_is_summed_up_but_every_face_is_counted(poo
     assert outcome.reply.crowd_line and outcome.reply.crowd_line in outcome.text
     svc.delivered(outcome)
     assert await counted(storage) == 3
+
+
+async def test_the_picture_is_labelled_in_the_persons_language(pool: Any, storage: Storage) -> None:
+    svc = service(pool, storage)
+    english = await svc.handle(request(50, language="en"), returning(SELFIE))
+    german = await svc.handle(request(51, language="de"), returning(SELFIE))
+    assert english.picture is not None and german.picture is not None
+    assert english.picture != german.picture  # same photo, same reading: only the drawn words differ
+    again = await svc.handle(request(52, language="en"), returning(SELFIE))
+    assert again.picture == english.picture
