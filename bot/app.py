@@ -97,12 +97,14 @@ def build_application(
     install_redaction()
     if settings.telegram_bot_token is None:
         raise ValueError("build_application needs settings.telegram_bot_token")
+    builder: Any = Application.builder()  # its type parameters change with .rate_limiter()
+    if settings.rate_limiter:
+        builder = builder.rate_limiter(make_rate_limiter(settings))
     application = (
-        Application.builder()
+        builder
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
-        .rate_limiter(make_rate_limiter(settings))
         # more than the photo service admits, so a photo beyond capacity reaches its gate and hears "busy"
         .concurrent_updates(max(1, settings.max_concurrent_updates))
         .connect_timeout(10)

@@ -32,17 +32,17 @@ from typing import Protocol
 
 from cachetools import TTLCache
 
-from advice import AdviceContext, Reply, compose, emotion_names
+from advice import RECENT_MEMORY, SAD_STREAK_WINDOW_DAYS, AdviceContext, Reply, compose, emotion_names
 from advice import text as message_text
 from bot.gates import Cooldowns, RecentAdvice
 from bot.metrics import Metrics
 from bot.storage.types import ChatSettings
 from inference import errors as ie
-from inference.types import Analysis
+from inference.types import Analysis, Face
 
 log = logging.getLogger(__name__)
 
-SAD_WINDOW = timedelta(days=7)
+SAD_WINDOW = timedelta(days=SAD_STREAK_WINDOW_DAYS)
 GROUP_CHATS = frozenset({"group", "supergroup"})
 
 
@@ -138,6 +138,7 @@ class Outcome:
     picture: bytes | None = None  # the annotated JPEG, when the chat wants one and a face was found
     to_asker: bool = False
     emotions: tuple[tuple[str, float], ...] = ()  # per face, index order (ANSWER)
+    faces: tuple[Face, ...] = ()  # the faces read (ANSWER): their full distributions feed the "details" button
     model_version: str = ""
 
 
@@ -172,14 +173,15 @@ class PhotoService:
         self.max_faces = max_faces  # faces answered one by one (None: advice's default); the rest summed up
         self.metrics = metrics or Metrics()
         self.cooldowns = cooldowns or Cooldowns()
-        self.recent = recent or RecentAdvice(per_chat=20)
+        self.recent = recent or RecentAdvice(per_chat=RECENT_MEMORY)
         self.rng = rng or random.Random()
         self._counted: TTLCache[tuple[int, int], bool] = TTLCache(maxsize=100_000, ttl=24 * 3600)
 
     # ------------------------------------------------------------------ the flow
     async def handle(self, request: PhotoRequest, fetch: Fetch) -> Outcome:
         """Gate, admit, fetch, analyze and compose. Never raises (except cancellation)."""
-        outcome = await self._gate(request)
+        with self.metrics.photo_stage.labels("gate").time():
+            outcome = await self._gate(request)
         if outcome is None:
             if self.admission.try_enter():
                 try:
@@ -217,14 +219,17 @@ class PhotoService:
     async def _read(self, request: PhotoRequest, fetch: Fetch) -> Outcome:
         annotate = request.chat_settings.annotate
         try:
-            data = await fetch()
+            with self.metrics.photo_stage.labels("download").time():
+                data = await fetch()
             started = time.perf_counter()
             try:
                 # the picture uses the reply's words for the moods, in the person's language
                 analysis = await self.analyzer.analyze(
                     data, annotate=annotate, label_names=emotion_names(request.language) if annotate else None)
             finally:
-                self.metrics.inference_latency.observe(time.perf_counter() - started)
+                elapsed = time.perf_counter() - started
+                self.metrics.inference_latency.observe(elapsed)
+                self.metrics.photo_stage.labels("pool").observe(elapsed)
         except Exception as exc:
             kind, key = classify_failure(exc)
             self.metrics.errors.labels(type(exc).__name__).inc()
@@ -232,6 +237,7 @@ class PhotoService:
                 log.error("update %d: analysis failed: %s", request.update_id, type(exc).__name__,
                           exc_info=not isinstance(exc, ie.ModelMissing))
             return self._notice(request, kind, key)
+        composing = time.perf_counter()
         context = AdviceContext(
             language=request.language, in_group=request.chat_type in GROUP_CHATS,
             recent_ids=self.recent.get(request.chat_id), sad_streak=await self._sad_streak(request.subject_id),
@@ -240,10 +246,13 @@ class PhotoService:
             context = dataclasses.replace(context, max_faces=self.max_faces)
         reply = compose(analysis, context, self.rng)
         faces = sorted(analysis.faces, key=lambda f: f.index)
+        text = reply.render()
+        self.metrics.photo_stage.labels("compose").observe(time.perf_counter() - composing)
         return Outcome(
-            OutcomeKind.ANSWER, request, "answered" if faces else "no_face", text=reply.render(), reply=reply,
+            OutcomeKind.ANSWER, request, "answered" if faces else "no_face", text=text, reply=reply,
             picture=analysis.annotated_jpeg if annotate and faces and not reply.no_face else None,
-            emotions=tuple((f.top_emotion, f.confidence) for f in faces), model_version=analysis.model_version,
+            emotions=tuple((f.top_emotion, f.confidence) for f in faces), faces=tuple(faces),
+            model_version=analysis.model_version,
         )
 
     async def _sad_streak(self, subject_id: int) -> int:

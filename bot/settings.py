@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     telegram_retry_backoff_s: float = Field(default=0.5, ge=0)  # wait before the 2nd try; doubles with each further
     file_download_timeout_s: float = Field(default=15.0, gt=0)  # deadline of one photo download, body included
     redis_url: str | None = None  # shared rate-limit budget across replicas
+    rate_limiter: bool = True  # off only to measure the CPU bound (benchmarks.load); Telegram answers 429 anyway
     log_level: str = "INFO"
 
     @property

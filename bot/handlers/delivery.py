@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import Chat, Message, PhotoSize
+from telegram import Chat, InlineKeyboardMarkup, Message, PhotoSize
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
 from bot.photo_service import FetchFailed, FetchRefused, Outcome, OutcomeKind
@@ -127,9 +127,13 @@ async def chat_action_if_slow(message: Message, action: str, policy: RetryPolicy
             await task
 
 
-async def send_outcome(target: Message, requester: Message, outcome: Outcome, policy: RetryPolicy) -> bool:
+async def send_outcome(
+    target: Message, requester: Message, outcome: Outcome, policy: RetryPolicy, *,
+    picture_markup: InlineKeyboardMarkup | None = None, on_picture: Callable[[Message], None] | None = None,
+) -> bool:
     """Send what ``outcome`` says; ``True`` if the person got it (a text fallback counts), ``False`` if nothing
-    could be sent (logged with the update id only). ``SKIP`` sends nothing and returns ``True``."""
+    could be sent (logged with the update id only). ``SKIP`` sends nothing and returns ``True``.
+    ``picture_markup`` goes under the annotated picture, and ``on_picture`` is told the picture's message."""
     if outcome.kind is OutcomeKind.SKIP:
         return True
     message = requester if outcome.to_asker else target
@@ -141,11 +145,14 @@ async def send_outcome(target: Message, requester: Message, outcome: Outcome, po
         plan = photo_reply(outcome.text, reply.group_line or reply.faces[0].mood_line)
         picture = outcome.picture
         try:
-            await with_retries(lambda: message.reply_photo(picture, caption=plan.caption, do_quote=quoted), policy)
+            sent = await with_retries(lambda: message.reply_photo(
+                picture, caption=plan.caption, do_quote=quoted, reply_markup=picture_markup), policy)
         except TelegramError as exc:
             log.warning("update %d: the picture could not be sent (%s); sending the text instead",
                         update_id, type(exc).__name__)
         else:
+            if on_picture is not None:
+                on_picture(sent)
             for chunk in plan.follow_ups:
                 if not await _send_text(message, chunk, False, policy, update_id):
                     break  # the picture and its caption arrived: the answer counts

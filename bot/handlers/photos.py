@@ -13,6 +13,7 @@ from telegram.constants import ChatAction
 from bot.deps import get_deps
 from bot.handlers.common import Context, chat_settings_and_language, reply, t
 from bot.handlers.delivery import chat_action_if_slow, download, send_outcome
+from bot.handlers.details import details_keyboard, remember_details
 from bot.photo_service import PhotoRequest
 
 _MOOD_RE = re.compile(r"^/mood(?:@(\w+))?(?:\s|$)", re.IGNORECASE)
@@ -88,7 +89,14 @@ async def analyze_and_reply(
     action = ChatAction.UPLOAD_PHOTO if chat_settings.annotate else ChatAction.TYPING
     async with chat_action_if_slow(target, action, d.retry):
         outcome = await d.photos.handle(request, lambda: download(target, d.settings.max_image_bytes, d.retry))
-    if await send_outcome(target, requester, outcome, d.retry):
+
+    def remember(sent: Message) -> None:  # the "details" button: top-3 moods per face, kept in memory only
+        remember_details(context, sent.chat_id, sent.message_id, outcome.faces)
+
+    with d.metrics.photo_stage.labels("send").time():
+        delivered = await send_outcome(target, requester, outcome, d.retry, on_picture=remember,
+                                       picture_markup=details_keyboard(None, language) if outcome.faces else None)
+    if delivered:
         d.photos.delivered(outcome)
     else:
         d.photos.undeliverable(outcome)

@@ -1,7 +1,7 @@
 """The per-face "details" button over real HTTP: the real Application, the real pipeline, the emulator.
 
-The photo flow does not attach the button yet, so each test attaches it to the bot's real reply with
-``attach_details`` (the one call the photo flow will make) and then presses it as a user would.
+The photo flow puts the button under every annotated picture (``details:`` = "this message"); the other tests
+attach it explicitly with ``attach_details`` to exercise the store's edge cases, then press it as a user would.
 """
 
 from __future__ import annotations
@@ -52,6 +52,20 @@ def _button(harness: Harness, chat: Chat, message_id: int) -> tuple[str, str]:
     message = next(m for m in harness.emu.bot_messages(chat.id) if m["message_id"] == message_id)
     [[button]] = message["reply_markup"]["inline_keyboard"]
     return button["text"], button["callback_data"]
+
+
+async def test_the_photo_flow_puts_a_working_details_button_under_the_picture(harness: Harness) -> None:
+    emu = harness.emu
+    emu.user_sends_photo(PRIVATE, ANN, photos.jpeg(photos.group_photo()))
+    answer = (await emu.wait_for_bot_messages(PRIVATE.id, 1, timeout=60))[0]
+    assert "photo" in answer, answer
+    label, data = _button(harness, PRIVATE, answer["message_id"])
+    assert label == t("details_button", "en") and data == "details:"
+    before = len(emu.bot_messages(PRIVATE.id))
+    emu.user_presses_button(PRIVATE, ANN, answer["message_id"], data)
+    chart = (await emu.wait_for_bot_messages(PRIVATE.id, before + 1, timeout=60))[before]
+    assert "photo" in chart and chart["reply_to_message"]["message_id"] == answer["message_id"]
+    assert bar_groups(decode(emu.file_bytes(chart["photo"][-1]["file_id"]), "JPEG"), JPEG_TOLERANCE) == [3, 3, 3]
 
 
 async def test_details_button_sends_one_chart_with_a_bar_group_per_face(harness: Harness) -> None:
@@ -128,7 +142,8 @@ async def test_details_in_a_forum_topic_reply_there_in_the_chats_language(harnes
 async def test_attaching_nothing_or_to_a_vanished_reply_never_raises(harness: Harness) -> None:
     answer, faces = await _reply_and_faces(harness, PRIVATE, ANN, photos.jpeg(photos.astronaut_bgr()))
     assert not await attach_details(harness.app, PRIVATE.id, answer["message_id"], [], "en")
-    assert "reply_markup" not in harness.emu.bot_messages(PRIVATE.id)[0]
+    assert harness.emu.bot_messages(PRIVATE.id)[0].get("reply_markup") == answer.get("reply_markup")  # untouched
+    assert not harness.emu.calls("editMessageReplyMarkup")
     await harness.app.bot.delete_message(PRIVATE.id, answer["message_id"])
     assert not await attach_details(harness.app, PRIVATE.id, answer["message_id"], faces, "en")
 
