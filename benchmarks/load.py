@@ -244,15 +244,9 @@ def _free_port() -> int:
 
 def _busy_texts() -> tuple[str, ...]:
     """The "busy" reply's first words in every language this checkout knows (enough to recognise it)."""
-    try:
-        from advice.messages import t
-    except ImportError:
-        return ()
-    texts = []
-    for lang in ("en", "de"):
-        with contextlib.suppress(Exception):
-            texts.append(t("busy", lang).split("\n")[0][:40])
-    return tuple(texts)
+    from advice import text
+
+    return tuple(text("busy", lang).split("\n")[0][:40] for lang in ("en", "de"))
 
 
 async def run_build(tree: Path, label: str, limiter: bool, scenarios: list[str], workdir: Path) -> list[dict[str, Any]]:
