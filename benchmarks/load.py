@@ -85,17 +85,18 @@ def _stat(pid: int) -> list[str]:
     return raw[raw.rindex(")") + 2 :].split()
 
 
-def tree_cpu_s(pid: int) -> float:
-    """User + system CPU of the process, its reaped children and its live descendants."""
-    total = 0
+def tree_cpu_s(pid: int) -> tuple[float, float]:
+    """User + system CPU seconds of (the main process, its children: live descendants and reaped ones)."""
+    main = children = 0
     with contextlib.suppress(OSError):
         fields = _stat(pid)
-        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        main = int(fields[11]) + int(fields[12])  # utime stime
+        children = int(fields[13]) + int(fields[14])  # cutime cstime: reaped children (recycled workers)
     for child in _children(pid):
         with contextlib.suppress(OSError):
             fields = _stat(child)
-            total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
+            children += int(fields[11]) + int(fields[12])
+    return main / CLOCK_TICKS, children / CLOCK_TICKS
 
 
 def tree_rss_bytes(pid: int) -> int:
@@ -286,7 +287,8 @@ async def run_build(tree: Path, label: str, limiter: bool, scenarios: list[str],
                         SCENARIOS[name](emu, answers, mix, 100_000 * (n + 1)), SCENARIO_DEADLINE_S)
                     result.wall_s = time.perf_counter() - started
                     await asyncio.sleep(0.5)  # let the last follow-ups and writes settle inside the measurement
-                cpu = tree_cpu_s(proc.pid) - cpu_before
+                cpu_after = tree_cpu_s(proc.pid)
+                cpu = (cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
                 stages_after = await scrape_stages(http, metrics_url)
                 rows.append(_row(label, limiter, name, result, cpu, rss.peak, answers.chat_actions - actions_before,
                                  _stage_means(stages_before, stages_after)))
@@ -336,15 +338,19 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) * 1000 if values else float("nan")
 
 
-def _row(label: str, limiter: bool, scenario: str, r: Result, cpu_s: float, peak_rss: int, chat_actions: int,
-         stages: dict[str, float]) -> dict[str, Any]:
+def _row(label: str, limiter: bool, scenario: str, r: Result, cpu_s: tuple[float, float], peak_rss: int,
+         chat_actions: int, stages: dict[str, float]) -> dict[str, Any]:
+    def per_photo(seconds: float) -> float:
+        return 1000 * seconds / r.answered if r.answered else float("nan")
+
     return {
         "build": label, "limiter": "on" if limiter else "off", "scenario": scenario,
         "answered": r.answered, "busy": r.busy, "lost": r.lost,
         "photos_per_s": (r.answered + r.busy) / r.wall_s if r.wall_s else 0.0,
         "p50_ms": _pct(r.latencies, 50), "p95_ms": _pct(r.latencies, 95), "p99_ms": _pct(r.latencies, 99),
         "max_ms": max(r.latencies) * 1000 if r.latencies else float("nan"),
-        "cpu_ms_per_photo": 1000 * cpu_s / r.answered if r.answered else float("nan"),
+        "cpu_ms_per_photo": per_photo(sum(cpu_s)), "main_cpu_ms_per_photo": per_photo(cpu_s[0]),
+        "worker_cpu_ms_per_photo": per_photo(cpu_s[1]),
         "peak_rss_mb": peak_rss / 2**20, "chat_actions": chat_actions, "stage_ms": stages,
     }
 
@@ -353,7 +359,8 @@ def _format(row: dict[str, Any]) -> str:
     stages = " ".join(f"{k}={v:.1f}" for k, v in row["stage_ms"].items()) or "n/a"
     return (f"{row['build']:>8} limiter={row['limiter']:<3} {row['scenario']}: {row['photos_per_s']:5.1f} photos/s  "
             f"p50 {row['p50_ms']:6.0f} p95 {row['p95_ms']:6.0f} p99 {row['p99_ms']:6.0f} max {row['max_ms']:6.0f} ms  "
-            f"CPU {row['cpu_ms_per_photo']:5.1f} ms/photo  peak RSS {row['peak_rss_mb']:5.0f} MB  "
+            f"CPU {row['cpu_ms_per_photo']:5.1f} ms/photo (main {row['main_cpu_ms_per_photo']:4.1f} + workers "
+            f"{row['worker_cpu_ms_per_photo']:4.1f})  peak RSS {row['peak_rss_mb']:5.0f} MB  "
             f"answered {row['answered']} busy {row['busy']} lost {row['lost']}  chat actions {row['chat_actions']}  "
             f"stages(ms) {stages}")
 

@@ -6,8 +6,9 @@ process worker that dies while analysing fails only its own job with :class:`Wor
 takes its place). A process worker acknowledges each job before working on it, so a job handed to a worker
 that had already died (e.g. killed while idle) is known not to be at fault and is re-run once on a fresh worker.
 Transport is small: JPEG/PNG bytes in, an :class:`Analysis` (numbers and the annotated JPEG) out.
-Memory: after a job, a process worker returns freed heap to the system (``malloc_trim``) and reports its
-resident size; a worker above ``recycle_rss_mb`` (e.g. after a huge image) is replaced between jobs.
+Memory: after a job that left it above ``TRIM_ABOVE_BYTES``, a process worker returns freed heap to the
+system (``malloc_trim``) and reports its resident size; a worker above ``recycle_rss_mb`` (e.g. after a huge
+image) is replaced between jobs.
 Why processes are the default is measured in docs/benchmarks.md ("Thread vs process pool").
 """
 
@@ -59,6 +60,9 @@ class _Job:
     future: asyncio.Future[Analysis] = field(repr=False)
 
 
+TRIM_ABOVE_BYTES = 256 * 1024 * 1024  # an idle worker holds ~150 MB; ordinary photos stay below this
+
+
 def _resident_bytes() -> int:
     try:
         with open("/proc/self/statm") as fh:
@@ -98,8 +102,11 @@ def _process_main(conn: Connection, factory: AnalyzerFactory, config: PipelineCo
             log.exception("analysis failed")
             reply = ("error", WorkerCrashed(f"analysis failed: {type(exc).__name__}"))
         del data, job
-        _release_memory()
-        conn.send((*reply, _resident_bytes()))
+        resident = _resident_bytes()
+        if resident > TRIM_ABOVE_BYTES:  # only after a big image: trimming costs 10-30 ms of re-faulted pages
+            _release_memory()
+            resident = _resident_bytes()
+        conn.send((*reply, resident))
 
 
 class _Worker(Protocol):
