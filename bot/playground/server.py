@@ -7,6 +7,12 @@ and whatever the bot sends comes back to the page through the emulator's event f
     pg = Playground(settings, port=0)   # port 0: a free one (tests); default settings.playground_port
     await pg.start(); pg.url; ...; await pg.stop()
 
+Two chats (``bot.playground.chats``): the private chat with Shelly and "Shelly's test group" with simulated
+members (you, an admin, two others). Page API: ``GET /api/state?chat=private|group&as=<member>&lang=`` (chats,
+members, that chat's history and command menu), ``POST /api/text`` ``{text, chat, as, lang, reply_to}``,
+``POST /api/photo`` (multipart: photo, caption, chat, as, lang), ``POST /api/button`` ``{message_id, data, chat,
+as, lang}``, ``POST /api/group`` ``{bot_admin}``; ``GET /api/events`` streams both chats (``chat`` on each event).
+
 ``serve(settings)`` runs one until SIGINT/SIGTERM. The bot is started and stopped by
 ``bot.runtime.start_shelly``, the same lifecycle as ``shelly run`` (storage migrated at start, pool,
 application, polling). The page server binds 127.0.0.1 only and refuses
@@ -28,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from bot.playground.chats import USER_ID, PlaygroundChats
+
 if TYPE_CHECKING:
     from bot.emulator import BotApiEmulator
     from bot.runtime import Shelly
@@ -36,7 +44,6 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
-USER_ID = 4242  # "you" in the playground's private chat with Shelly
 LANGUAGES = ("en", "de")
 STATIC_FILES = {"index.html": "text/html", "app.css": "text/css", "app.js": "text/javascript"}
 _SECURITY_HEADERS = {
@@ -69,13 +76,15 @@ def _sniff_type(data: bytes) -> str:
 
 
 def _public_message(msg: dict[str, Any], *, outgoing: bool) -> dict[str, Any]:
-    """A Bot API Message dict, trimmed to what the page draws."""
+    """A Bot API Message dict, trimmed to what the page draws (``sender``: which simulated person sent it)."""
     out: dict[str, Any] = {
         "id": msg["message_id"],
         "from": "user" if outgoing else "bot",
         "date": msg.get("date"),
         "edited": "edit_date" in msg,
     }
+    if outgoing:
+        out["sender"] = PlaygroundChats.sender_of(msg)
     for key in ("text", "entities", "caption", "caption_entities"):
         if msg.get(key):
             out[key] = msg[key]
@@ -121,7 +130,7 @@ class Playground:
         self.shelly: Shelly | None = None
         self._stack = AsyncExitStack()
         self._streams: set[asyncio.Queue[dict[str, Any] | None]] = set()
-        self._user_messages: list[dict[str, Any]] = []
+        self.chats = PlaygroundChats(settings.default_language)
         self._static: dict[str, bytes] = {}
 
     @property
@@ -144,6 +153,7 @@ class Playground:
         try:
             await emulator.start()
             self.emulator = emulator
+            self.chats.install(emulator)  # the test group and its members
             self._stack.push_async_callback(self._forget_emulator)
             self._stack.push_async_callback(emulator.stop)
             self.shelly = await self._stack.enter_async_context(
@@ -158,6 +168,7 @@ class Playground:
             app.router.add_post("/api/text", self._send_text)
             app.router.add_post("/api/photo", self._send_photo)
             app.router.add_post("/api/button", self._press_button)
+            app.router.add_post("/api/group", self._group)
             app.router.add_get("/healthz", self._healthz)
             runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
             await runner.setup()
@@ -223,36 +234,44 @@ class Playground:
             raise web.HTTPServiceUnavailable(text="stopping")
         return self.emulator
 
-    def _chat_and_user(self, lang: Any) -> tuple[Any, Any]:
-        from bot.emulator import Chat, User
-
+    def _speaker(self, chat: Any, who: Any, lang: Any) -> tuple[str, Any, Any]:
+        """(chat key, emulator Chat, emulator User) for a page request: which chat, speaking as whom."""
         language = lang if lang in LANGUAGES else self.settings.default_language
-        names = {"en": "You", "de": "Du"}
-        return (Chat(id=USER_ID, type="private"),
-                User(id=USER_ID, first_name=names.get(language, "You"), language_code=language))
+        key = self.chats.chat_key(chat)
+        try:
+            member = self.chats.member(who, key)
+        except KeyError:
+            raise web.HTTPBadRequest(text="unknown member") from None
+        return key, self.chats.chat(key), self.chats.user(member.key, language)
 
-    def _commands(self, lang: str) -> list[dict[str, Any]]:
+    def _commands(self, lang: str, chat_key: str = "private", who: Any = None) -> list[dict[str, Any]]:
         scopes = self._emu().my_commands()
-        for key in (f"all_private_chats:{lang}", f"default:{lang}", "all_private_chats", "default"):
+        try:
+            member = self.chats.member(who, chat_key)
+        except KeyError:
+            member = self.chats.member(None, chat_key)
+        for key in self.chats.command_scopes(chat_key, member, lang):
             if scopes.get(key):
                 return scopes[key]
         return []
 
-    def _history(self) -> list[dict[str, Any]]:
-        emu = self._emu()
-        msgs = [_public_message(m, outgoing=True) for m in self._user_messages]
-        msgs += [_public_message(m, outgoing=False) for m in emu.bot_messages(USER_ID)]
-        return sorted(msgs, key=lambda m: m["id"])
+    def _history(self, chat_key: str = "private") -> list[dict[str, Any]]:
+        bot_id = self._emu().bot_user["id"]
+        return [_public_message(m, outgoing=(m.get("from") or {}).get("id") != bot_id)
+                for m in self._emu().chat_history(self.chats.chat_id(chat_key))]
 
     async def _state(self, request: web.Request) -> web.Response:
         emu = self._emu()
         lang = request.query.get("lang", self.settings.default_language)
+        chat_key = self.chats.chat_key(request.query.get("chat"))
         return web.json_response({
             "bot": {k: emu.bot_user.get(k) for k in ("first_name", "username")},
-            "chat_id": USER_ID,
-            "messages": self._history(),
-            "commands": self._commands(lang if lang in LANGUAGES else "en"),
+            "chat": chat_key,
+            "chat_id": self.chats.chat_id(chat_key),
+            "messages": self._history(chat_key),
+            "commands": self._commands(lang if lang in LANGUAGES else "en", chat_key, request.query.get("as")),
             "max_bytes": self.settings.max_image_bytes,
+            **self.chats.public(emu),
         })
 
     async def _json_body(self, request: web.Request) -> dict[str, Any]:
@@ -266,26 +285,36 @@ class Playground:
             raise web.HTTPBadRequest(text="bad JSON")
         return body
 
-    def _sent(self, msg: dict[str, Any]) -> web.Response:
-        self._user_messages.append(msg)
-        del self._user_messages[:-500]
+    @staticmethod
+    def _sent(msg: dict[str, Any]) -> web.Response:
         return web.json_response({"message": _public_message(msg, outgoing=True)})
+
+    @staticmethod
+    def _reply_to(value: Any) -> int | None:
+        try:
+            return int(value) if value not in (None, "", 0, "0") else None
+        except (TypeError, ValueError):
+            raise web.HTTPBadRequest(text="reply_to must be a message id") from None
 
     async def _send_text(self, request: web.Request) -> web.Response:
         body = await self._json_body(request)
         text = str(body.get("text") or "").strip()
         if not text or len(text) > 4096:
             raise web.HTTPBadRequest(text="text must be 1..4096 characters")
-        chat, user = self._chat_and_user(body.get("lang"))
-        reply_to = body.get("reply_to")
-        return self._sent(self._emu().user_sends_text(chat, user, text,
-                                                      reply_to_message_id=int(reply_to) if reply_to else None))
+        _, chat, user = self._speaker(body.get("chat"), body.get("as"), body.get("lang"))
+        reply_to = self._reply_to(body.get("reply_to"))
+        try:
+            msg = self._emu().user_sends_text(chat, user, text, reply_to_message_id=reply_to)
+        except ValueError as exc:  # replying to a message that is not there
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        return self._sent(msg)
 
     async def _send_photo(self, request: web.Request) -> web.Response:
         if not request.content_type.startswith("multipart/"):
             raise web.HTTPUnsupportedMediaType(text="send multipart/form-data")
         data: bytes | None = None
-        filename, caption, lang, declared = "photo.jpg", None, None, ""
+        filename, declared = "photo.jpg", ""
+        fields: dict[str, str] = {}
         reader = await request.multipart()
         async for part in reader:
             if not isinstance(part, BodyPartReader):
@@ -294,13 +323,12 @@ class Playground:
                 filename = part.filename or filename
                 declared = part.headers.get("Content-Type", "")
                 data = await part.read(decode=False)
-            elif part.name == "caption":
-                caption = (await part.text()).strip()[:1024] or None
-            elif part.name == "lang":
-                lang = (await part.text()).strip()
+            elif part.name in ("caption", "lang", "chat", "as"):
+                fields[part.name] = (await part.text()).strip()
         if not data:
             raise web.HTTPBadRequest(text="no photo")
-        chat, user = self._chat_and_user(lang)
+        _, chat, user = self._speaker(fields.get("chat"), fields.get("as"), fields.get("lang"))
+        caption = fields.get("caption", "")[:1024] or None
         sniffed = _sniff_type(data)
         emu = self._emu()
         if sniffed in PHOTO_TYPES:  # like a Telegram client: compressed photo
@@ -312,12 +340,22 @@ class Playground:
 
     async def _press_button(self, request: web.Request) -> web.Response:
         body = await self._json_body(request)
-        chat, user = self._chat_and_user(body.get("lang"))
+        _, chat, user = self._speaker(body.get("chat"), body.get("as"), body.get("lang"))
         try:
             self._emu().user_presses_button(chat, user, int(body["message_id"]), str(body["data"]))
         except (KeyError, ValueError, TypeError) as exc:
             raise web.HTTPBadRequest(text=f"bad button: {exc}") from None
         return web.json_response({"ok": True})
+
+    async def _group(self, request: web.Request) -> web.Response:
+        """Group set-up from the page: ``{"bot_admin": bool}`` makes Shelly an admin (she then sees every
+        message and may delete messages) or an ordinary member again."""
+        body = await self._json_body(request)
+        if not isinstance(body.get("bot_admin"), bool):
+            raise web.HTTPBadRequest(text="bot_admin must be true or false")
+        emu = self._emu()
+        self.chats.set_bot_admin(emu, body["bot_admin"])
+        return web.json_response(self.chats.public(emu)["group"])
 
     async def _file(self, request: web.Request) -> web.Response:
         try:
@@ -362,14 +400,16 @@ class Playground:
         kind = event.get("type")
         if kind == "callback_answer":  # the toast a Telegram client shows after a button press
             return {"type": kind, "text": event.get("text"), "show_alert": event.get("show_alert", False)}
-        if event.get("chat_id") != USER_ID:
+        chat = PlaygroundChats.key_of_chat_id(event.get("chat_id"))
+        if chat is None:
             return None
         if kind in ("message", "edited", "user_message") and event.get("message"):
-            return {"type": kind, "message": _public_message(event["message"], outgoing=kind == "user_message")}
+            return {"type": kind, "chat": chat,
+                    "message": _public_message(event["message"], outgoing=kind == "user_message")}
         if kind == "deleted":
-            return {"type": kind, "message_id": event.get("message_id")}
+            return {"type": kind, "chat": chat, "message_id": event.get("message_id")}
         if kind == "chat_action":
-            return {"type": kind, "action": event.get("action")}
+            return {"type": kind, "chat": chat, "action": event.get("action")}
         return None
 
     async def _events(self, request: web.Request) -> web.StreamResponse:

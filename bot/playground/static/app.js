@@ -25,6 +25,22 @@ const STRINGS = {
     failed: "Couldn't send that: {why}",
     file: "File",
     edited: "edited",
+    privateChat: "Shelly",
+    groupChat: "Shelly's test group",
+    youAre: "You are",
+    you: "You",
+    admin: "admin",
+    botAdmin: "Shelly is an admin",
+    groupStatus: "{names} and Shelly",
+    privacyOn: "Privacy mode: Shelly sees commands and replies to her, not plain photos.",
+    privacyAdmin: "Shelly is an admin: she sees every message and may delete her own.",
+    groupWelcomeTitle: "A pretend group",
+    groupWelcomeText: "Alex is the group's admin; Bea and Cy are members. Switch who you are above. Ask Shelly with /mood — as a photo's caption or as a reply to a photo (↩ on a message).",
+    groupWelcomeNote: "Group /stats needs photos of at least three different people.",
+    reply: "Reply",
+    replyingTo: "Replying to {name}",
+    photo: "Photo",
+    shelly: "Shelly",
   },
   de: {
     tagline: "deine unterstützende Muschel",
@@ -48,13 +64,35 @@ const STRINGS = {
     failed: "Konnte das nicht senden: {why}",
     file: "Datei",
     edited: "bearbeitet",
+    privateChat: "Shelly",
+    groupChat: "Shellys Testgruppe",
+    youAre: "Du bist",
+    you: "Du",
+    admin: "Admin",
+    botAdmin: "Shelly ist Admin",
+    groupStatus: "{names} und Shelly",
+    privacyOn: "Privatsphäre-Modus: Shelly sieht Befehle und Antworten an sie, keine einfachen Fotos.",
+    privacyAdmin: "Shelly ist Admin: Sie sieht jede Nachricht und darf ihre eigenen löschen.",
+    groupWelcomeTitle: "Eine nachgebaute Gruppe",
+    groupWelcomeText: "Alex ist Admin der Gruppe, Bea und Cy sind Mitglieder. Oben wechselst du, wer du bist. Frag Shelly mit /mood – als Bildunterschrift oder als Antwort auf ein Foto (↩ an einer Nachricht).",
+    groupWelcomeNote: "Die Gruppen-Statistik (/stats) braucht Fotos von mindestens drei verschiedenen Personen.",
+    reply: "Antworten",
+    replyingTo: "Antwort an {name}",
+    photo: "Foto",
+    shelly: "Shelly",
   },
 };
 
 const $ = (id) => document.getElementById(id);
 const state = {
   lang: detectLanguage(),
-  messages: new Map(), // message id -> public message
+  chat: localStorage.getItem("shelly.chat") === "group" ? "group" : "private",
+  as: localStorage.getItem("shelly.as") || "you", // who "you" are in the group
+  members: [],
+  group: { bot_admin: false, privacy_mode: true },
+  unread: { private: 0, group: 0 },
+  replyTo: null, // message id the next text answers
+  messages: new Map(), // message id -> public message (of the open chat)
   maxBytes: 20 * 1024 * 1024,
   pendingFile: null,
   typingTimer: null,
@@ -81,6 +119,7 @@ function applyLanguage() {
   document.querySelectorAll("[data-i18n-aria]").forEach((el) => { el.setAttribute("aria-label", t(el.dataset.i18nAria)); });
   document.querySelectorAll(".lang-btn").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang)));
   document.querySelectorAll(".msg .meta .edited").forEach((el) => { el.textContent = t("edited"); });
+  renderChatHeader();
 }
 
 // ---------------------------------------------------------------- talking to the server
@@ -93,13 +132,136 @@ async function api(path, body) {
   return resp.json();
 }
 
+function stateUrl() {
+  const q = new URLSearchParams({ lang: state.lang, chat: state.chat, as: state.as });
+  return `/api/state?${q}`;
+}
+
 async function loadState() {
-  const resp = await fetch(`/api/state?lang=${encodeURIComponent(state.lang)}`);
+  const chat = state.chat;
+  const resp = await fetch(stateUrl());
   const data = await resp.json();
+  if (chat !== state.chat) return; // switched meanwhile
   state.maxBytes = data.max_bytes || state.maxBytes;
+  state.members = data.members || [];
+  state.group = data.group || state.group;
+  if (!state.members.some((m) => m.key === state.as)) state.as = "you";
   for (const m of data.messages) upsert(m);
   renderCommands(data.commands || []);
+  renderChatHeader();
+  showWelcome();
   scrollDown(false);
+}
+
+async function refreshCommands() {
+  const resp = await fetch(stateUrl());
+  renderCommands((await resp.json()).commands || []);
+}
+
+// ---------------------------------------------------------------- chats and who you are
+function switchChat(chat) {
+  if (chat === state.chat) return;
+  state.chat = chat;
+  localStorage.setItem("shelly.chat", chat);
+  state.unread[chat] = 0;
+  state.messages.clear();
+  $("messages").replaceChildren();
+  setReplyTo(null);
+  stopTyping();
+  renderChatHeader();
+  loadState().catch(() => showToast(t("offline"), 3000));
+}
+
+function memberName(member) {
+  return member.key === "you" ? t("you") : member.name;
+}
+
+function renderChatHeader() {
+  const group = state.chat === "group";
+  document.querySelectorAll(".chat-tab").forEach((tab) => {
+    const chat = tab.dataset.chat;
+    tab.setAttribute("aria-selected", String(chat === state.chat));
+    const badge = tab.querySelector(".badge");
+    badge.hidden = !state.unread[chat];
+    badge.textContent = String(state.unread[chat] || "");
+  });
+  $("title").textContent = group ? t("groupChat") : "Shelly";
+  $("status").textContent = group
+    ? t("groupStatus", { names: state.members.map(memberName).join(", ") })
+    : t("tagline");
+  $("groupbar").hidden = !group;
+  $("app").classList.toggle("in-group", group);
+  const box = $("members");
+  box.replaceChildren();
+  for (const m of state.members) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "member";
+    b.dataset.member = m.key;
+    b.setAttribute("role", "radio");
+    b.setAttribute("aria-checked", String(m.key === state.as));
+    b.append(memberName(m));
+    if (m.admin) {
+      const tag = document.createElement("span");
+      tag.className = "tag";
+      tag.textContent = t("admin");
+      b.append(" ", tag);
+    }
+    b.addEventListener("click", () => switchMember(m.key));
+    box.append(b);
+  }
+  $("bot-admin").checked = !!state.group.bot_admin;
+  $("group-note").textContent = state.group.bot_admin || !state.group.privacy_mode ? t("privacyAdmin") : t("privacyOn");
+}
+
+function switchMember(key) {
+  if (key === state.as) return;
+  state.as = key;
+  localStorage.setItem("shelly.as", key);
+  renderChatHeader();
+  // the page shows whose messages are "mine" from the new point of view
+  for (const m of state.messages.values()) upsert(m);
+  refreshCommands().catch(() => {});
+}
+
+async function setBotAdmin(admin) {
+  try {
+    state.group = await api("/api/group", { bot_admin: admin });
+  } catch (err) {
+    showToast(t("failed", { why: err.message }), 4000);
+  }
+  renderChatHeader();
+}
+
+function showWelcome() {
+  const empty = state.messages.size === 0;
+  $("welcome").hidden = !empty || state.chat !== "private";
+  $("welcome-group").hidden = !empty || state.chat !== "group";
+}
+
+function setReplyTo(id) {
+  state.replyTo = id;
+  const bar = $("replybar");
+  if (id === null) { bar.hidden = true; return; }
+  const m = state.messages.get(id);
+  const name = !m ? "" : m.from === "bot" ? t("shelly") : m.sender ? senderName(m.sender) : t("you");
+  $("reply-name").textContent = t("replyingTo", { name });
+  $("reply-snippet").replaceChildren(snippet(m));
+  bar.hidden = false;
+  $("text").focus();
+}
+
+// one line that stands for a message (the quoted message of a reply)
+function snippet(m) {
+  const span = document.createElement("span");
+  if (!m) { span.textContent = "…"; return span; }
+  if (m.photo || m.document) span.className = "ico-photo";
+  span.textContent = m.text || m.caption || (m.photo ? t("photo") : m.document ? t("file") : "…");
+  return span;
+}
+
+function senderName(sender) {
+  return sender.key === "you" ? t("you") : sender.name;
 }
 
 function connectFeed() {
@@ -114,6 +276,13 @@ function connectFeed() {
 }
 
 function handleEvent(event) {
+  if (event.chat && event.chat !== state.chat) { // another chat: just count it
+    if (event.type === "message" || event.type === "user_message") {
+      state.unread[event.chat] = (state.unread[event.chat] || 0) + 1;
+      renderChatHeader();
+    }
+    return;
+  }
   switch (event.type) {
     case "message":
     case "user_message":
@@ -126,6 +295,8 @@ function handleEvent(event) {
       state.messages.delete(event.message_id);
       const el = document.querySelector(`.msg[data-id="${event.message_id}"]`);
       if (el) el.remove();
+      if (state.replyTo === event.message_id) setReplyTo(null);
+      showWelcome();
       break;
     }
     case "chat_action":
@@ -141,9 +312,13 @@ function handleEvent(event) {
 }
 
 // ---------------------------------------------------------------- drawing messages
+function isMine(m) {
+  return m.from === "user" && (!m.sender || m.sender.key === state.as || state.chat === "private");
+}
+
 function upsert(m) {
   state.messages.set(m.id, m);
-  $("welcome").hidden = true;
+  showWelcome();
   const list = $("messages");
   const el = renderMessage(m);
   const old = list.querySelector(`.msg[data-id="${m.id}"]`);
@@ -155,10 +330,24 @@ function upsert(m) {
 
 function renderMessage(m) {
   const li = document.createElement("li");
-  li.className = `msg ${m.from}`;
+  const mine = isMine(m);
+  li.className = `msg ${m.from === "bot" ? "bot" : mine ? "user" : "other"}`;
   li.dataset.id = String(m.id);
+  if (m.sender) li.dataset.sender = m.sender.key;
   const bubble = document.createElement("div");
   bubble.className = "bubble";
+  if (state.chat === "group" && !mine) {
+    const who = document.createElement("div");
+    who.className = `sender s-${m.sender ? m.sender.key : "bot"}`;
+    who.textContent = m.from === "bot" ? t("shelly") : m.sender ? senderName(m.sender) : "?";
+    bubble.append(who);
+  }
+  if (m.reply_to) {
+    const q = document.createElement("div");
+    q.className = "quote";
+    q.append(snippet(state.messages.get(m.reply_to)));
+    bubble.append(q);
+  }
   if (m.photo) {
     const img = document.createElement("img");
     img.className = "photo";
@@ -196,6 +385,16 @@ function renderMessage(m) {
     ed.textContent = t("edited");
     meta.prepend(ed, " · ");
   }
+  if (state.chat === "group") {
+    const rb = document.createElement("button");
+    rb.type = "button";
+    rb.className = "reply-btn";
+    rb.textContent = "↩";
+    rb.title = t("reply");
+    rb.setAttribute("aria-label", t("reply"));
+    rb.addEventListener("click", () => setReplyTo(m.id));
+    meta.prepend(rb);
+  }
   bubble.append(meta);
   li.append(bubble);
   if (m.buttons && m.buttons.length) li.append(renderKeyboard(m));
@@ -219,7 +418,8 @@ function renderKeyboard(m) {
         btn.addEventListener("click", async () => {
           btn.disabled = true;
           try {
-            await api("/api/button", { message_id: m.id, data: b.callback_data, lang: state.lang });
+            await api("/api/button", { message_id: m.id, data: b.callback_data, lang: state.lang,
+              chat: state.chat, as: state.as });
           } catch (err) {
             showToast(t("failed", { why: err.message }), 4000);
           } finally {
@@ -375,8 +575,11 @@ function scrollDown(smooth) {
 async function sendText(text) {
   text = text.trim();
   if (!text) return;
+  const replyTo = state.replyTo;
   try {
-    const { message } = await api("/api/text", { text, lang: state.lang });
+    const { message } = await api("/api/text", { text, lang: state.lang, chat: state.chat, as: state.as,
+      reply_to: replyTo });
+    if (replyTo !== null) setReplyTo(null);
     upsert(message);
     scrollDown(true);
   } catch (err) {
@@ -413,6 +616,8 @@ async function sendPhoto() {
   form.append("photo", file, file.name || "photo.jpg");
   form.append("caption", $("caption").value);
   form.append("lang", state.lang);
+  form.append("chat", state.chat);
+  form.append("as", state.as);
   $("preview-send").disabled = true;
   try {
     const { message } = await api("/api/photo", form);
@@ -443,9 +648,11 @@ function wire() {
     state.lang = b.dataset.lang;
     localStorage.setItem("shelly.lang", state.lang);
     applyLanguage();
-    const resp = await fetch(`/api/state?lang=${state.lang}`);
-    renderCommands((await resp.json()).commands || []);
+    await refreshCommands();
   }));
+  document.querySelectorAll(".chat-tab").forEach((tab) => tab.addEventListener("click", () => switchChat(tab.dataset.chat)));
+  $("bot-admin").addEventListener("change", (e) => setBotAdmin(e.target.checked));
+  $("reply-cancel").addEventListener("click", () => setReplyTo(null));
   // drag & drop and paste
   let depth = 0;
   window.addEventListener("dragenter", (e) => { if (e.dataTransfer && [...e.dataTransfer.types].includes("Files")) { depth++; $("drop").hidden = false; } });
