@@ -55,6 +55,21 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``language_current``: /language prompt; ``{name}`` = current language's name
 - ``language_chosen``: after choosing; ``{name}``
 - ``download_failed``: the photo could not be fetched from Telegram (retries included); send it again
+- ``admin_open``: button in /settings that opens the group admin controls (short)
+- ``admin_menu``: the admin controls text; ``{who}`` ``{quiet}`` ``{autodelete}`` ``{topics}`` = current values
+- ``admin_who_everyone`` / ``admin_who_admins``: who may ask with /mood (values and buttons)
+- ``admin_quiet_hours``: the quiet hours value; ``{start}`` ``{end}`` ("22:00"), ``{zone}`` (time zone name)
+- ``admin_quiet_button``: label of the quiet hours on/off button (short)
+- ``admin_quiet_from`` / ``admin_quiet_until``: stepper labels; ``{hour}`` ("22:00")
+- ``admin_zone_button``: opens the time zone list; ``{zone}``
+- ``admin_zone_menu``: text above the time zone list (places and a UTC offset stepper)
+- ``admin_autodelete_after``: auto-delete value/button; ``{delay}`` = worded duration ("15 min")
+- ``admin_autodelete_needs_right``: alert (at most 200 characters): the bot lacks the "Delete messages" right
+- ``admin_topics_all`` / ``admin_topics_some``: topics value; ``{count}`` = number of topics (a bare number)
+- ``admin_topic_only_here`` / ``admin_topic_also_here`` / ``admin_topic_not_here``: forum topic buttons
+- ``admin_back``: back to the main /settings menu
+- ``admins_only_request``: a member asked with /mood where only admins may ask
+- ``quiet_hours_now``: /mood during the group's quiet hours; ``{until}`` = end time ("07:00")
 """
 
 from __future__ import annotations
@@ -123,6 +138,26 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "language_current": frozenset({"name"}),
     "language_chosen": frozenset({"name"}),
     "download_failed": frozenset(),
+    "admin_open": frozenset(),
+    "admin_menu": frozenset({"who", "quiet", "autodelete", "topics"}),
+    "admin_who_everyone": frozenset(),
+    "admin_who_admins": frozenset(),
+    "admin_quiet_hours": frozenset({"start", "end", "zone"}),
+    "admin_quiet_button": frozenset(),
+    "admin_quiet_from": frozenset({"hour"}),
+    "admin_quiet_until": frozenset({"hour"}),
+    "admin_zone_button": frozenset({"zone"}),
+    "admin_zone_menu": frozenset(),
+    "admin_autodelete_after": frozenset({"delay"}),
+    "admin_autodelete_needs_right": frozenset(),
+    "admin_topics_all": frozenset(),
+    "admin_topics_some": frozenset({"count"}),
+    "admin_topic_only_here": frozenset(),
+    "admin_topic_also_here": frozenset(),
+    "admin_topic_not_here": frozenset(),
+    "admin_back": frozenset(),
+    "admins_only_request": frozenset(),
+    "quiet_hours_now": frozenset({"until"}),
 }
 """Every message key and the placeholders its texts may use (the same in every language)."""
 

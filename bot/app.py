@@ -26,9 +26,11 @@ from telegram.ext import (
 
 from advice import RECENT_MEMORY, command_menu, supported_languages
 from advice.language import FALLBACK_LANGUAGE
+from bot import autodelete
+from bot.autodelete import SentMessageHook
 from bot.deps import DEPS_KEY, Analyzer, Deps, get_deps
 from bot.gates import AdminCache, Cooldowns, RecentAdvice
-from bot.handlers import commands, photos, privacy, settings_menu, stats
+from bot.handlers import commands, group_controls, photos, privacy, settings_menu, stats
 from bot.handlers.delivery import RetryPolicy
 from bot.handlers.details import on_details_button
 from bot.log_setup import install_redaction
@@ -98,8 +100,9 @@ def build_application(
     if settings.telegram_bot_token is None:
         raise ValueError("build_application needs settings.telegram_bot_token")
     builder: Any = Application.builder()  # its type parameters change with .rate_limiter()
-    if settings.rate_limiter:
-        builder = builder.rate_limiter(make_rate_limiter(settings))
+    # every message sent passes this hook (auto-delete); the rate limiter inside it is optional
+    sent_hook = SentMessageHook(make_rate_limiter(settings) if settings.rate_limiter else None)
+    builder = builder.rate_limiter(sent_hook)
     application = (
         builder
         .token(settings.telegram_bot_token.get_secret_value())
@@ -133,6 +136,7 @@ def build_application(
         storage_pending=lambda: float(storage.pending),
     )
     application.bot_data[DEPS_KEY] = deps
+    autodelete.install(application, sent_hook, storage)
 
     group = filters.ChatType.GROUPS
     private = filters.ChatType.PRIVATE
@@ -151,6 +155,7 @@ def build_application(
         CommandHandler("mood", photos.on_mood),
         CallbackQueryHandler(privacy.on_forget_button, pattern=r"^forget:"),
         CallbackQueryHandler(settings_menu.on_settings_button, pattern=r"^set:"),
+        CallbackQueryHandler(group_controls.on_admin_button, pattern=r"^grp:"),
         CallbackQueryHandler(settings_menu.on_language_button, pattern=r"^lang:"),
         CallbackQueryHandler(on_details_button, pattern=r"^details:"),
         MessageHandler(images & (private | group) & ~filters.UpdateType.EDITED, photos.on_photo),

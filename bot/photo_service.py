@@ -34,6 +34,7 @@ from cachetools import TTLCache
 
 from advice import RECENT_MEMORY, SAD_STREAK_WINDOW_DAYS, AdviceContext, Reply, compose, emotion_names
 from advice import text as message_text
+from bot import group_rules
 from bot.gates import Cooldowns, RecentAdvice
 from bot.metrics import Metrics
 from bot.storage.types import ChatSettings
@@ -119,6 +120,9 @@ class PhotoRequest:
     language: str
     explicit: bool  # /mood as caption or as a reply
     chat_settings: ChatSettings = field(default_factory=ChatSettings)
+    # group admin controls (bot/group_rules.py)
+    topic: int | None = None  # the forum topic the request is in (None outside forums)
+    asker_is_admin: bool = False  # looked up by the handler only when "admins only" applies
 
     @property
     def private(self) -> bool:
@@ -200,6 +204,14 @@ class PhotoService:
         cs = request.chat_settings
         if not request.private and (cs.mode == "off" or (cs.mode == "on_request" and not request.explicit)):
             return Outcome(OutcomeKind.SKIP, request, "mode")
+        # --- group admin controls (bot/group_rules.py): forum topics, quiet hours, who may ask ---
+        if not request.private:
+            refused = group_rules.refusal(cs, explicit=request.explicit, topic=request.topic, now=datetime.now(UTC),
+                                          asker_is_admin=request.asker_is_admin)
+            if refused is not None and refused.message_key:
+                return self._notice(request, OutcomeKind.REFUSED, refused.message_key, to_asker=True, **refused.fmt)
+            if refused is not None:
+                return Outcome(OutcomeKind.SKIP, request, refused.reason)
         burst = self.private_burst if request.private else 1
         if await self.storage.is_opted_out(request.subject_id):
             # said once per cooldown, and only in private chats (never single anyone out in a group)

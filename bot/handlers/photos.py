@@ -14,6 +14,7 @@ from bot.deps import get_deps
 from bot.handlers.common import Context, chat_settings_and_language, reply, t
 from bot.handlers.delivery import chat_action_if_slow, download, send_outcome
 from bot.handlers.details import details_keyboard, remember_details
+from bot.handlers.group_controls import request_facts
 from bot.photo_service import PhotoRequest
 
 _MOOD_RE = re.compile(r"^/mood(?:@(\w+))?(?:\s|$)", re.IGNORECASE)
@@ -82,9 +83,12 @@ async def analyze_and_reply(
     if subject is None or asker is None:
         return
     chat_settings, language = await chat_settings_and_language(update, context)
+    topic, asker_is_admin = await request_facts(update, context, chat_settings, requester=requester,
+                                                explicit=explicit)  # for the group admin controls
     request = PhotoRequest(
         update_id=update.update_id, chat_id=target.chat.id, chat_type=target.chat.type, subject_id=subject,
         asker_id=asker, language=language, explicit=explicit, chat_settings=chat_settings,
+        topic=topic, asker_is_admin=asker_is_admin,
     )
     action = ChatAction.UPLOAD_PHOTO if chat_settings.annotate else ChatAction.TYPING
     async with chat_action_if_slow(target, action, d.retry):

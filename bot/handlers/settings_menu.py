@@ -14,6 +14,7 @@ from telegram.error import BadRequest
 from advice import duration, supported_languages
 from advice.corpus import load as load_corpus
 from bot.deps import get_deps
+from bot.handlers import group_controls
 from bot.handlers.common import Context, chat_settings_and_language, is_chat_admin, is_group, reply, t
 from bot.storage.types import ChatSettings
 
@@ -68,6 +69,7 @@ def menu_keyboard(cs: ChatSettings, language: str) -> InlineKeyboardMarkup:
                               callback_data=f"set:ccd:{s}") for i, s in enumerate(CHAT_COOLDOWNS)],
         *_rows(languages, LANGUAGES_PER_ROW),
         [auto],
+        group_controls.open_button(language),  # who may ask, quiet hours, auto-delete, topics
     ])
 
 

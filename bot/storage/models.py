@@ -60,6 +60,13 @@ chat_settings = Table(
     Column("user_cooldown_s", Float, nullable=False),
     Column("chat_cooldown_s", Float, nullable=False),
     Column("language", String(16), nullable=True),
+    # group admin controls (migration 0002)
+    Column("ask", String(16), nullable=False, server_default="everyone"),
+    Column("quiet_start", SmallInteger, nullable=True),
+    Column("quiet_end", SmallInteger, nullable=True),
+    Column("time_zone", String(40), nullable=False, server_default="UTC"),
+    Column("auto_delete_min", Integer, nullable=False, server_default="0"),
+    Column("topics", String(400), nullable=False, server_default=""),
 )
 
 opt_outs = Table(

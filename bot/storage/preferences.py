@@ -14,7 +14,7 @@ from bot.storage.engine import COMMAND_TIMEOUT_S
 from bot.storage.errors import StorageUnavailable
 from bot.storage.models import chat_settings, opt_outs
 from bot.storage.pseudonym import Pseudonymizer
-from bot.storage.types import CHAT_MODES, ChatSettings
+from bot.storage.types import ASK_POLICIES, CHAT_MODES, ChatSettings
 from bot.storage.writer import EventWriter, insert_for
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,13 @@ class Preferences:
                 user_cooldown_s=float(row.user_cooldown_s),
                 chat_cooldown_s=float(row.chat_cooldown_s),
                 language=row.language,
+                # group admin controls
+                ask=row.ask if row.ask in ASK_POLICIES else "everyone",
+                quiet_start=row.quiet_start,
+                quiet_end=row.quiet_end,
+                time_zone=row.time_zone,
+                auto_delete_min=int(row.auto_delete_min),
+                topics=ChatSettings.parse_topics(row.topics),
             )
 
         try:
@@ -103,6 +110,13 @@ class Preferences:
             "user_cooldown_s": settings.user_cooldown_s,
             "chat_cooldown_s": settings.chat_cooldown_s,
             "language": settings.language,
+            # group admin controls
+            "ask": settings.ask,
+            "quiet_start": settings.quiet_start,
+            "quiet_end": settings.quiet_end,
+            "time_zone": settings.time_zone,
+            "auto_delete_min": settings.auto_delete_min,
+            "topics": settings.topics_text(),
         }
 
         async def upsert(session: AsyncSession) -> None:

@@ -219,7 +219,10 @@ def test_text_formats_every_key(language: str, key: str) -> None:
     values = {"max_mb": 20, "seconds": 10, "shown": 10, "total": 14, "photos": 7, "faces": 9, "days": 30,
               "count": 3, "people": 3, "name": "Deutsch", "mode": "on", "annotate": "on", "user_cooldown": "10 s",
               "chat_cooldown": "3 s", "chat_language": "English", "mood": "Happy", "share": "50 %", "day": "Nov 20",
-              "more_faces": 44, "moods": "mostly calm"}
+              "more_faces": 44, "moods": "mostly calm",
+              # group admin controls
+              "who": "everyone", "quiet": "off", "autodelete": "off", "topics": "all", "start": "22:00",
+              "end": "07:00", "zone": "UTC", "hour": "22:00", "delay": "5 min", "until": "07:00"}
     rendered = text(key, language, **values)
     assert rendered.strip()
     assert "{" not in rendered

@@ -94,7 +94,7 @@ async def test_group_chat_in_chromium(playground: Any, chromium_path: str, test_
             # only two people read so far: /stats explains the three-people rule instead of a chart
             await say(page, "/stats")
             await bot_count(page, 3, 30_000)
-            await expect(page.locator(bot_msgs).nth(2)).to_contain_text(t("stats_not_enough_data", "en"))
+            await expect(page.locator(bot_msgs).nth(2)).to_contain_text(t("stats_group_needs_people", "en", people=3))
 
             # /settings: Cy is refused, Alex (admin) gets the menu
             await say(page, "/settings")

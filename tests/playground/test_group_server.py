@@ -85,7 +85,7 @@ async def test_group_mood_reply_caption_settings_and_three_people_stats(playgrou
         # two people so far: group /stats explains itself instead of drawing a chart
         await _say(http, url, "/stats", "alex")
         third = (await emu.wait_for_bot_messages(GROUP_ID, 3, timeout=30))[2]
-        assert "photo" not in third and third["text"] == t("stats_not_enough_data", "en")
+        assert "photo" not in third and third["text"] == t("stats_group_needs_people", "en", people=3)
 
         # /settings: refused for a member, the menu for the admin
         await _say(http, url, "/settings", "bea")
