@@ -56,7 +56,7 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``language_chosen``: after choosing; ``{name}``
 - ``download_failed``: the photo could not be fetched from Telegram (retries included); send it again
 - ``admin_open``: button in /settings that opens the group admin controls (short)
-- ``admin_menu``: the admin controls text; ``{who}`` ``{quiet}`` ``{autodelete}`` ``{topics}`` = current values
+- ``admin_menu``: the admin controls text; ``{who}`` ``{quiet}`` ``{autodelete}`` ``{topics}`` ``{pulse}`` = values
 - ``admin_who_everyone`` / ``admin_who_admins``: who may ask with /mood (values and buttons)
 - ``admin_quiet_hours``: the quiet hours value; ``{start}`` ``{end}`` ("22:00"), ``{zone}`` (time zone name)
 - ``admin_quiet_button``: label of the quiet hours on/off button (short)
@@ -70,6 +70,10 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``admin_back``: back to the main /settings menu
 - ``admins_only_request``: a member asked with /mood where only admins may ask
 - ``quiet_hours_now``: /mood during the group's quiet hours; ``{until}`` = end time ("07:00")
+- ``admin_pulse_button``: the weekly mood pulse on/off button (short)
+- ``pulse_text``: the weekly pulse (chart caption, at most 1024 characters): ``{faces}`` read from ``{people}``
+  (counted nouns), ``{top}`` = the most frequent mood's name; kind, names nobody, says the counts are anonymous
+- ``pulse_chart_title``: title drawn on the pulse chart
 """
 
 from __future__ import annotations
@@ -139,7 +143,7 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "language_chosen": frozenset({"name"}),
     "download_failed": frozenset(),
     "admin_open": frozenset(),
-    "admin_menu": frozenset({"who", "quiet", "autodelete", "topics"}),
+    "admin_menu": frozenset({"who", "quiet", "autodelete", "topics", "pulse"}),
     "admin_who_everyone": frozenset(),
     "admin_who_admins": frozenset(),
     "admin_quiet_hours": frozenset({"start", "end", "zone"}),
@@ -158,6 +162,9 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "admin_back": frozenset(),
     "admins_only_request": frozenset(),
     "quiet_hours_now": frozenset({"until"}),
+    "admin_pulse_button": frozenset(),
+    "pulse_text": frozenset({"faces", "people", "top"}),
+    "pulse_chart_title": frozenset(),
 }
 """Every message key and the placeholders its texts may use (the same in every language)."""
 

@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from advice import RECENT_MEMORY, command_menu, supported_languages
 from advice.language import FALLBACK_LANGUAGE
-from bot import autodelete
+from bot import autodelete, pulse
 from bot.autodelete import SentMessageHook
 from bot.deps import DEPS_KEY, Analyzer, Deps, get_deps
 from bot.gates import AdminCache, Cooldowns, RecentAdvice
@@ -137,6 +137,7 @@ def build_application(
     )
     application.bot_data[DEPS_KEY] = deps
     autodelete.install(application, sent_hook, storage)
+    pulse.install(application, settings, storage)
 
     group = filters.ChatType.GROUPS
     private = filters.ChatType.PRIVATE

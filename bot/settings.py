@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     file_download_timeout_s: float = Field(default=15.0, gt=0)  # deadline of one photo download, body included
     redis_url: str | None = None  # shared rate-limit budget across replicas
     rate_limiter: bool = True  # off only to measure the CPU bound (benchmarks.load); Telegram answers 429 anyway
+    # weekly mood pulse in groups whose admins turned it on (bot/pulse.py)
+    pulse_weekday: int = Field(default=6, ge=0, le=6)  # Weekly mood pulse day, 0 Monday ... 6 Sunday (chat's time zone)
+    pulse_hour: int = Field(default=18, ge=0, le=23)  # The pulse is due from this hour of that day until the week ends
+    pulse_check_interval_s: float = Field(default=900.0, gt=0)  # How often each replica looks for due pulses
     log_level: str = "INFO"
 
     @property

@@ -1,8 +1,8 @@
 """Group admin controls, a page of the /settings menu (inline buttons, callback data ``grp:...``):
 who may ask with /mood, quiet hours in the chat's time zone, auto-delete of Shelly's replies (only with the
-"Delete messages" right), and in forum groups the topics she answers in ("only this topic", toggled from inside
-the topic the menu is in). Every press checks admin rights again. ``group_refusal`` applies them to a photo
-request (rules in ``bot.group_rules``)."""
+"Delete messages" right), in forum groups the topics she answers in ("only this topic", toggled from inside
+the topic the menu is in), and the weekly mood pulse (``bot.pulse``). Every press checks admin rights again.
+``group_refusal`` applies them to a photo request (rules in ``bot.group_rules``)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def admin_text(cs: ChatSettings, language: str) -> str:
         "admin_autodelete_after", language, delay=duration(cs.auto_delete_min * 60, language))
     topics = t("admin_topics_some", language, count=len(cs.topics)) if cs.topics else t("admin_topics_all", language)
     who = t("admin_who_admins" if cs.ask == "admins" else "admin_who_everyone", language)
-    return t("admin_menu", language, who=who, quiet=quiet, autodelete=autodelete, topics=topics)
+    pulse = t("settings_on" if cs.pulse else "settings_off", language)
+    return t("admin_menu", language, who=who, quiet=quiet, autodelete=autodelete, topics=topics, pulse=pulse)
 
 
 def admin_keyboard(cs: ChatSettings, language: str, topic: int | None) -> InlineKeyboardMarkup:
@@ -82,6 +83,7 @@ def admin_keyboard(cs: ChatSettings, language: str, topic: int | None) -> Inline
             row.append(_button(t("admin_topic_not_here", language), "topic", "not"))
         row.append(_button(_mark(t("admin_topics_all", language), not cs.topics), "topic", "all"))
         rows.append(row)
+    rows.append([_button(_mark(t("admin_pulse_button", language), cs.pulse), "pulse", "0" if cs.pulse else "1")])
     rows.append([_button(t("admin_back", language), "back")])
     return InlineKeyboardMarkup(rows)
 
@@ -121,6 +123,8 @@ def apply(cs: ChatSettings, action: str, value: str, topic: int | None) -> ChatS
         return dataclasses.replace(cs, time_zone=ZONES[int(value)])
     if action == "tzoff" and value in ("-1", "0", "+1"):
         return dataclasses.replace(cs, time_zone=_offset_name(cs, int(value)))
+    if action == "pulse" and value in ("0", "1"):
+        return dataclasses.replace(cs, pulse=value == "1")
     if action == "del" and value.isdigit() and int(value) in AUTO_DELETE_MINUTES:
         return dataclasses.replace(cs, auto_delete_min=int(value))
     if action == "topic" and topic is not None:

@@ -44,6 +44,12 @@ The interface the bot uses::
     await storage.forget_user(user_id) -> int   # deletes the user's events (stored and buffered), opt-out and
                                                 # their private chat's settings; returns the number removed
     await storage.purge_expired(now=None) -> int   # events older than settings.retention_days
+    # weekly mood pulse, safe with several replicas (bot/storage/pulse.py):
+    await storage.acquire_lease(name, holder, ttl: timedelta, now) -> bool   # atomic take/renew/steal-expired
+    await storage.release_lease(name, holder)
+    await storage.pulse_chats() -> list[int]       # chats with ChatSettings.pulse on (ids stored sealed, AES-GCM)
+    await storage.claim_pulse(chat_id, week) -> bool   # idempotency key per chat and ISO week: True once
+    await storage.pulse_posted(chat_id, week, when) / release_pulse(chat_id, week) / pulse_weeks(chat_id)
     await storage.ping() -> bool                   # DB answers within the deadline (for /healthz); never raises;
                                                    # False at once while the breaker is open
 

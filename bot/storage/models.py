@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 NAMING_CONVENTION = {
@@ -67,6 +68,25 @@ chat_settings = Table(
     Column("time_zone", String(40), nullable=False, server_default="UTC"),
     Column("auto_delete_min", Integer, nullable=False, server_default="0"),
     Column("topics", String(400), nullable=False, server_default=""),
+    # weekly mood pulse (migration 0003): the opt-in, and the chat id sealed (bot/storage/chatref.py)
+    Column("pulse", Boolean, nullable=False, server_default=false()),
+    Column("chat_ref", String(128), nullable=True),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),  # e.g. "weekly-pulse"
+    Column("holder", String(64), nullable=False),  # replica id
+    Column("expires_at", DateTime(timezone=False), nullable=False),  # naive UTC
+)
+
+pulse_posts = Table(
+    "pulse_posts",
+    metadata,
+    Column("chat_key", String(64), primary_key=True),
+    Column("week", String(10), primary_key=True),  # ISO week, "2026-W48"
+    Column("posted_at", DateTime(timezone=False), nullable=True),  # None while being sent
 )
 
 opt_outs = Table(

@@ -9,6 +9,7 @@ from cachetools import LRUCache
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.chatref import ChatRefs
 from bot.storage.database import Database
 from bot.storage.engine import COMMAND_TIMEOUT_S
 from bot.storage.errors import StorageUnavailable
@@ -23,8 +24,12 @@ CHAT_CACHE_SIZE = 10_000
 
 
 class Preferences:
-    def __init__(self, db: Database, keys: Pseudonymizer, writer: EventWriter, defaults: ChatSettings) -> None:
+    def __init__(
+        self, db: Database, keys: Pseudonymizer, writer: EventWriter, defaults: ChatSettings,
+        refs: ChatRefs | None = None,
+    ) -> None:
         self._db = db
+        self._refs = refs  # seals the chat id of chats with the weekly pulse on
         self._keys = keys
         self._writer = writer
         self.defaults = defaults
@@ -90,6 +95,7 @@ class Preferences:
                 time_zone=row.time_zone,
                 auto_delete_min=int(row.auto_delete_min),
                 topics=ChatSettings.parse_topics(row.topics),
+                pulse=bool(row.pulse),
             )
 
         try:
@@ -117,6 +123,9 @@ class Preferences:
             "time_zone": settings.time_zone,
             "auto_delete_min": settings.auto_delete_min,
             "topics": settings.topics_text(),
+            # weekly pulse: the chat id is kept (sealed) only while it is on
+            "pulse": settings.pulse,
+            "chat_ref": self._refs.seal(chat_id) if settings.pulse and self._refs is not None else None,
         }
 
         async def upsert(session: AsyncSession) -> None:

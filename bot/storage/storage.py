@@ -16,11 +16,13 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.chatref import ChatRefs
 from bot.storage.database import Database
 from bot.storage.errors import StorageUnavailable
 from bot.storage.journal import Journal, default_journal_path
 from bot.storage.preferences import Preferences
 from bot.storage.pseudonym import Pseudonymizer
+from bot.storage.pulse import PulseStore
 from bot.storage.retention import Retention
 from bot.storage.schema import prepare_schema
 from bot.storage.statistics import Statistics
@@ -67,7 +69,9 @@ class Storage:
             self._db, keys, journal, buffer_size=buffer_size, flush_interval_s=flush_interval_s,
             batch_size=batch_size,
         )
-        self._preferences = Preferences(self._db, keys, self._writer, default_chat_settings or ChatSettings())
+        refs = ChatRefs(pseudonym_secret)
+        self._preferences = Preferences(self._db, keys, self._writer, default_chat_settings or ChatSettings(), refs)
+        self._pulse = PulseStore(self._db, keys, refs)
         self._statistics = Statistics(self._db, keys, self._writer, clock)
         self._retention = Retention(
             self._db, keys, self._writer, self._preferences, retention_days=retention_days, clock=clock
@@ -87,6 +91,14 @@ class Storage:
         self.forget_user = self._retention.forget_user
         self.purge_expired = self._retention.purge_expired
         self.ping = self._db.ping
+        # weekly mood pulse (bot/pulse.py)
+        self.acquire_lease = self._pulse.acquire_lease
+        self.release_lease = self._pulse.release_lease
+        self.pulse_chats = self._pulse.pulse_chats
+        self.claim_pulse = self._pulse.claim_pulse
+        self.pulse_posted = self._pulse.pulse_posted
+        self.release_pulse = self._pulse.release_pulse
+        self.pulse_weeks = self._pulse.pulse_weeks
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:

@@ -56,6 +56,7 @@ class ChatSettings:
     time_zone: str = "UTC"  # IANA name or "UTC+3" (see parse_time_zone)
     auto_delete_min: int = 0  # delete Shelly's own messages after this many minutes; 0: keep them
     topics: tuple[int, ...] = ()  # forum topics she answers in (0 = General); empty: all
+    pulse: bool = False  # weekly mood pulse (bot/pulse.py)
 
     def validate(self) -> None:
         """Raise ``ValueError`` on values the database should never hold."""

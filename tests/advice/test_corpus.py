@@ -222,7 +222,8 @@ def test_text_formats_every_key(language: str, key: str) -> None:
               "more_faces": 44, "moods": "mostly calm",
               # group admin controls
               "who": "everyone", "quiet": "off", "autodelete": "off", "topics": "all", "start": "22:00",
-              "end": "07:00", "zone": "UTC", "hour": "22:00", "delay": "5 min", "until": "07:00"}
+              "end": "07:00", "zone": "UTC", "hour": "22:00", "delay": "5 min", "until": "07:00",
+              "pulse": "on", "top": "calm"}
     rendered = text(key, language, **values)
     assert rendered.strip()
     assert "{" not in rendered
