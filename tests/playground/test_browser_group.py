@@ -104,9 +104,25 @@ async def test_group_chat_in_chromium(playground: Any, chromium_path: str, test_
             await expect(page.locator(".chip", has_text="/settings")).to_be_visible(timeout=10_000)
             await say(page, "/settings")
             await bot_count(page, 5, 30_000)
-            await expect(page.locator(bot_msgs).nth(4).locator(".kb button").first).to_be_visible()
+            menu = page.locator(bot_msgs).nth(4)
+            await expect(menu.locator(".kb button").first).to_be_visible()
             await page.wait_for_timeout(400)
             await page.screenshot(path=str(test_output / "playground-group-settings.png"))
+
+            # the admin controls page of /settings: only admins may ask, then everyone again
+            await menu.locator(".kb button[data-callback='grp:menu:']").click()
+            await expect(menu).to_contain_text("Admin controls", timeout=30_000)
+            await menu.locator(".kb button[data-callback='grp:ask:admins']").click()
+            await expect(menu.locator(".body")).to_contain_text(t("admin_who_admins", "en"), timeout=30_000)
+            await menu.locator(".kb button[data-callback='grp:quiet:1']").click()
+            await expect(menu.locator(".kb button[data-callback='grp:qs:+1']")).to_be_visible(timeout=30_000)
+            await menu.scroll_into_view_if_needed()
+            await page.wait_for_timeout(400)
+            await page.screenshot(path=str(test_output / "playground-group-admin-controls.png"))
+            await menu.locator(".kb button[data-callback='grp:quiet:0']").click()
+            await expect(menu.locator(".kb button[data-callback='grp:qs:+1']")).to_have_count(0, timeout=30_000)
+            await menu.locator(".kb button[data-callback='grp:ask:everyone']").click()
+            await expect(menu.locator(".body")).to_contain_text(t("admin_who_everyone", "en"), timeout=30_000)
 
             # a third person: Bea's photo; now the group's /stats draws its chart
             await be(page, "bea")
