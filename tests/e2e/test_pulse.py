@@ -65,6 +65,11 @@ async def test_two_replicas_post_one_pulse_per_chat(pg_url: str, harness_factory
 
     [pulse] = _pulses(first, GROUP)
     assert pulse["photo"] and "reply_to_message" not in pulse
+    chart = emu.file_bytes(max(pulse["photo"], key=lambda p: p["width"])["file_id"])
+    assert chart[:8] == b"\x89PNG\r\n\x1a\n" or chart[:3] == b"\xff\xd8\xff"
+    out = Path(__file__).resolve().parents[2] / "test-output"
+    out.mkdir(exist_ok=True)
+    (out / "pulse-chart.jpg").write_bytes(chart)  # looked at by hand (test-output is git-ignored)
     caption = pulse["caption"]
     assert "3 people" in caption and not any(p.first_name in caption for p in (BOB, CARL, DANA))
     assert _pulses(first, SMALL) == []  # two people: no pulse (k-anonymity)
