@@ -31,6 +31,13 @@ async def pg_url() -> AsyncIterator[str]:
         yield url
 
 
+def _keep(chart: bytes) -> None:
+    """The posted chart, for a look by hand (test-output is git-ignored)."""
+    out = Path(__file__).resolve().parents[2] / "test-output"
+    out.mkdir(exist_ok=True)
+    (out / "pulse-chart.jpg").write_bytes(chart)
+
+
 def _pulses(h: Harness, chat: Chat) -> list[dict[str, Any]]:
     return [m for m in h.emu.bot_messages(chat.id) if TITLE_LINE in (m.get("caption") or "")]
 
@@ -67,9 +74,7 @@ async def test_two_replicas_post_one_pulse_per_chat(pg_url: str, harness_factory
     assert pulse["photo"] and "reply_to_message" not in pulse
     chart = emu.file_bytes(max(pulse["photo"], key=lambda p: p["width"])["file_id"])
     assert chart[:8] == b"\x89PNG\r\n\x1a\n" or chart[:3] == b"\xff\xd8\xff"
-    out = Path(__file__).resolve().parents[2] / "test-output"
-    out.mkdir(exist_ok=True)
-    (out / "pulse-chart.jpg").write_bytes(chart)  # looked at by hand (test-output is git-ignored)
+    _keep(chart)
     caption = pulse["caption"]
     assert "3 people" in caption and not any(p.first_name in caption for p in (BOB, CARL, DANA))
     assert _pulses(first, SMALL) == []  # two people: no pulse (k-anonymity)
