@@ -82,7 +82,11 @@ class ChatSettings:
 
     @property
     def tz(self) -> tzinfo:
-        return parse_time_zone(self.time_zone)
+        """The chat's time zone; UTC if the stored name is no longer known (e.g. older tzdata on this host)."""
+        try:
+            return parse_time_zone(self.time_zone)
+        except ValueError:
+            return UTC
 
     def topics_text(self) -> str:
         """``topics`` as stored: comma-separated ids."""

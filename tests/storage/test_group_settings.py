@@ -61,6 +61,7 @@ def test_time_zones_by_name_and_offset() -> None:
     assert parse_time_zone("UTC+3") == timezone(timedelta(hours=3))
     assert parse_time_zone("UTC-05:30") == timezone(-timedelta(hours=5, minutes=30))
     assert str(parse_time_zone("Asia/Kolkata")) == "Asia/Kolkata"
+    assert ChatSettings(time_zone="Gone/Away").tz == UTC  # never breaks a reply
 
 
 async def test_migration_keeps_existing_settings(db_url: str) -> None:
