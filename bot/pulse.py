@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from prometheus_client import CollectorRegistry, Counter
 from telegram.constants import MessageLimit
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext
@@ -27,6 +28,7 @@ from telegram.ext import Application, CallbackContext
 from advice import emotion_name
 from advice import text as t
 from bot.charts import render_mood_chart
+from bot.deps import DEPS_KEY
 from bot.group_rules import in_quiet_hours
 from bot.storage.errors import StorageUnavailable
 
@@ -62,12 +64,22 @@ def pulse_caption(summary: MoodSummary, language: str) -> str:
     return text[: MessageLimit.CAPTION_LENGTH]
 
 
+class PulseMetrics:
+    """``shelly_pulse_checks_total{result="leader"|"standby"|"error"}`` and ``shelly_pulse_posts_total``."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.checks = Counter("shelly_pulse_checks", "Weekly pulse checks by this replica, by outcome", ["result"],
+                              registry=registry)
+        self.posts = Counter("shelly_pulse_posts", "Weekly pulses posted by this replica", registry=registry)
+
+
 @dataclass
 class PulseJob:
     """The JobQueue callback (one per replica). ``runs``/``posted`` count completed checks and posts."""
 
     settings: Settings
     storage: Storage
+    metrics: PulseMetrics = field(default_factory=lambda: PulseMetrics(CollectorRegistry()))
     holder: str = field(default_factory=lambda: f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}")
     runs: int = 0
     posted: int = 0
@@ -77,19 +89,21 @@ class PulseJob:
         return timedelta(seconds=3 * self.settings.pulse_check_interval_s)
 
     async def __call__(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        result = "error"
         try:
-            await self.run_once(context.bot, datetime.now(UTC))
+            result = "leader" if await self.run_once(context.bot, datetime.now(UTC)) is not None else "standby"
         except StorageUnavailable as exc:
             log.warning("weekly pulse skipped: %s", exc)
         except Exception:
             log.exception("weekly pulse failed")
         finally:
             self.runs += 1
+            self.metrics.checks.labels(result).inc()
 
-    async def run_once(self, bot: Bot, now: datetime) -> int:
-        """Post every due pulse this replica may post; returns how many it posted."""
+    async def run_once(self, bot: Bot, now: datetime) -> int | None:
+        """Post every due pulse; returns how many it posted, or None when another replica holds the lease."""
         if not await self.storage.acquire_lease(LEASE, self.holder, self.lease_ttl, now):
-            return 0
+            return None
         posted = 0
         for chat_id in await self.storage.pulse_chats():
             cs = await self.storage.get_chat_settings(chat_id)
@@ -112,6 +126,7 @@ class PulseJob:
                     await self.storage.release_pulse(chat_id, week)
                 continue
             await self.storage.pulse_posted(chat_id, week, now)
+            self.metrics.posts.inc()
             posted += 1
         self.posted += posted
         return posted
@@ -128,7 +143,9 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], settings: Se
     if application.job_queue is None:  # python-telegram-bot installed without the job-queue extra
         log.warning("no JobQueue: the weekly mood pulse is off")
         return
-    job = PulseJob(settings, storage)
+    deps = application.bot_data.get(DEPS_KEY)  # its metrics registry is the one served on /metrics
+    registry = deps.metrics.registry if deps is not None else CollectorRegistry()
+    job = PulseJob(settings, storage, PulseMetrics(registry))
     application.bot_data[PULSE_KEY] = job
     interval = settings.pulse_check_interval_s
     application.job_queue.run_repeating(job, interval=interval, first=interval, name=JOB_NAME)
