@@ -2,7 +2,7 @@
 who may ask with /mood, quiet hours in the chat's time zone, auto-delete of Shelly's replies (only with the
 "Delete messages" right), in forum groups the topics she answers in ("only this topic", toggled from inside
 the topic the menu is in), and the weekly mood pulse (``bot.pulse``). Every press checks admin rights again.
-``group_refusal`` applies them to a photo request (rules in ``bot.group_rules``)."""
+The photo service applies them (rules in ``bot.group_rules``; ``request_facts`` gathers what they need)."""
 
 from __future__ import annotations
 
