@@ -59,7 +59,7 @@ MEANINGS: dict[str, str] = {
     "journal_path": "Shutdown journal (JSON lines, pseudonymised keys only) for mood events the database did not "
                     "take; replayed at the next start. Unset: `shelly-journal.jsonl` next to the SQLite file, "
                     "else in the working directory. Give each replica its own (a volume).",
-    "default_language": "Language when a user's Telegram language is neither English nor German.",
+    "default_language": "Language when a user's Telegram language is not one Shelly speaks (en, de, es, fr, pt, ru).",
     "user_cooldown_s": "Default seconds between two analysed photos of one user (groups can change it).",
     "chat_cooldown_s": "Default seconds between two analysed photos in one chat.",
     "max_concurrent_updates": "Updates handled at the same time per process; must exceed inference workers + "
