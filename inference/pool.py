@@ -38,15 +38,17 @@ log = logging.getLogger(__name__)
 PoolKind = Literal["process", "thread"]
 
 
-class Analyzer(Protocol):
+class PipelineLike(Protocol):
+    """What a worker runs: anything with :meth:`Pipeline.analyze`'s synchronous signature (tests script one)."""
+
     def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None) -> Analysis:
         ...
 
 
-AnalyzerFactory = Callable[[PipelineConfig], Analyzer]
+PipelineFactory = Callable[[PipelineConfig], PipelineLike]
 
 
-def build_pipeline(config: PipelineConfig) -> Analyzer:
+def build_pipeline(config: PipelineConfig) -> PipelineLike:
     pipeline = Pipeline.from_config(config)
     pipeline.warm_up()
     return pipeline
@@ -77,10 +79,10 @@ def _release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _process_main(conn: Connection, factory: AnalyzerFactory, config: PipelineConfig) -> None:
+def _process_main(conn: Connection, factory: PipelineFactory, config: PipelineConfig) -> None:
     """Worker process: build once, report ready (or the startup error), then serve jobs until None."""
     try:
-        analyzer = factory(config)
+        pipeline = factory(config)
     except BaseException as exc:
         conn.send(("error", exc))
         return
@@ -95,7 +97,7 @@ def _process_main(conn: Connection, factory: AnalyzerFactory, config: PipelineCo
         conn.send(("started", None))  # from here on, a death of this worker is this job's doing
         data, annotate, label_names = job
         try:
-            reply: tuple[str, Any] = ("ok", analyzer.analyze(data, annotate, label_names))
+            reply: tuple[str, Any] = ("ok", pipeline.analyze(data, annotate, label_names))
         except ShellyInferenceError as exc:
             reply = ("error", exc)
         except Exception as exc:  # unexpected: report it as a crash of this job, keep serving
@@ -116,7 +118,7 @@ class _Worker(Protocol):
 
 
 class _ProcessWorker:
-    def __init__(self, factory: AnalyzerFactory, config: PipelineConfig, start_timeout: float,
+    def __init__(self, factory: PipelineFactory, config: PipelineConfig, start_timeout: float,
                  recycle_rss_mb: float) -> None:
         self.factory, self.config, self.start_timeout = factory, config, start_timeout
         self.recycle_bytes = recycle_rss_mb * 1024 * 1024
@@ -211,19 +213,19 @@ class _ThreadWorker:
     """Same contract in a thread: cheaper to start, but a stuck job cannot be killed (the timeout only
     frees the caller) and a crash of native code takes the whole bot down."""
 
-    def __init__(self, factory: AnalyzerFactory, config: PipelineConfig) -> None:
+    def __init__(self, factory: PipelineFactory, config: PipelineConfig) -> None:
         self.factory, self.config = factory, config
-        self.analyzer: Analyzer | None = None
+        self.pipeline: PipelineLike | None = None
         self.lock = threading.Lock()
         self.stuck: asyncio.Future[Analysis] | None = None  # a timed-out job still running in the thread
 
     async def start(self) -> None:
-        self.analyzer = await asyncio.to_thread(self.factory, self.config)
+        self.pipeline = await asyncio.to_thread(self.factory, self.config)
 
     def _call(self, job: _Job) -> Analysis:
-        assert self.analyzer is not None
+        assert self.pipeline is not None
         with self.lock:
-            return self.analyzer.analyze(job.data, job.annotate, job.label_names)
+            return self.pipeline.analyze(job.data, job.annotate, job.label_names)
 
     async def run(self, job: _Job, limit_s: float) -> Analysis:
         if self.stuck is not None:  # the thread is still busy: the next job's clock starts when it is free
@@ -238,7 +240,7 @@ class _ThreadWorker:
             raise AnalysisTimeout(f"the analysis took longer than {limit_s:g} s") from exc
 
     async def stop(self) -> None:
-        self.analyzer = None
+        self.pipeline = None
 
 
 class InferencePool:
@@ -252,7 +254,7 @@ class InferencePool:
         queue_size: int = 16,
         timeout_s: float = 20.0,
         kind: PoolKind = "process",
-        factory: AnalyzerFactory = build_pipeline,
+        factory: PipelineFactory = build_pipeline,
         start_timeout_s: float = 120.0,
         recycle_rss_mb: float = 350.0,
     ) -> None:

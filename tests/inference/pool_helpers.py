@@ -11,7 +11,7 @@ from inference.pipeline import PipelineConfig
 from inference.types import Analysis
 
 
-class ScriptedAnalyzer:
+class ScriptedPipeline:
     """Behaves according to the bytes it is given: b"crash", b"sleep:<s>", b"bad", anything else -> ok."""
 
     def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None) -> Analysis:
@@ -24,5 +24,5 @@ class ScriptedAnalyzer:
         return Analysis(faces=(), image_size=(1, 1), model_version=f"pid-{os.getpid()}")
 
 
-def scripted(config: PipelineConfig) -> ScriptedAnalyzer:
-    return ScriptedAnalyzer()
+def scripted(config: PipelineConfig) -> ScriptedPipeline:
+    return ScriptedPipeline()
