@@ -18,7 +18,6 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``timeout``: analysis took too long
 - ``error``: anything else went wrong
 - ``cooldown``: rate limit hit; ``{seconds}`` = whole seconds to wait (counted noun)
-- ``too_many_faces``: more faces than answered; ``{shown}`` answered, ``{total}`` found
 - ``crowd_summary``: the one line after the per-face answers that sums up the other faces of a crowd photo;
   ``{more_faces}`` = how many (counted noun, "34 more faces"), ``{moods}`` = the crowd words below, joined by ", "
 - ``crowd_all`` / ``crowd_mostly`` / ``crowd_some`` / ``crowd_few``: one mood of that summary with its share
@@ -100,7 +99,6 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "timeout": frozenset(),
     "error": frozenset(),
     "cooldown": frozenset({"seconds"}),
-    "too_many_faces": frozenset({"shown", "total"}),
     "crowd_summary": frozenset({"more_faces", "moods"}),
     "crowd_all": frozenset({"mood"}),
     "crowd_mostly": frozenset({"mood"}),
