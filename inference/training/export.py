@@ -27,6 +27,9 @@ OPSET = 17
 # The FER frame in the serving crop convention (CONTRACTS.md ``crop``), calibrated by framing.calibrate with
 # CenterFace landmarks on 4,000 FER Training faces (48 -> 144 px + 24 px border; 3,344 with one face found):
 # median s = 2.83 (IQR 2.62-3.04), dy = 0.25 (IQR 0.20-0.34). YuNet landmarks give s = 2.61, dy = 0.30.
+FER_FRAME: dict[str, float] = {"scale": 2.83, "shift_y": 0.25}
+# The crop serving cuts. Shipped as the measurement itself; tests/training/test_framing.py shows that
+# calibrate() reads such crops as scale ~3.09, i.e. about 2.6/0.27 would look to it like FER faces.
 DEFAULT_CROP: dict[str, float] = {"scale": 2.83, "shift_y": 0.25}
 CROP_CALIBRATION = (
     "CenterFace landmarks on 4000 FER Training faces (3344 used): median scale 2.83 (IQR 2.62-3.04), "
