@@ -36,6 +36,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--widths", type=_widths, default=(32, 64, 128, 256), help="channels per stage")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--fp32", action="store_true", help="ship the float model instead of int8")
+    parser.add_argument("--pct-start", type=float, default=0.2, help="warm-up share of the one-cycle schedule")
+    parser.add_argument("--mixup", type=float, default=0.0, metavar="ALPHA", help="mixup Beta(a, a) (0: off)")
+    parser.add_argument("--cutmix", type=float, default=0.0, metavar="ALPHA", help="cutmix Beta(a, a) (0: off)")
+    parser.add_argument("--label-smoothing", type=float, default=0.0, help="uniform share mixed into the votes")
+    parser.add_argument("--logit-adjust", type=float, default=0.0, metavar="TAU",
+                        help="logit-adjusted loss for rare classes: logits + TAU*log(prior) while training")
+    parser.add_argument("--degrade", type=float, default=0.0, metavar="P",
+                        help="share of faces given a random photo degradation (JPEG, blur, dark, noise, 24 px)")
+    parser.add_argument("--teacher", type=Path, action="append", default=[], metavar="NPZ_OR_ONNX",
+                        help="FER+: distil from these soft-prediction files / ONNX models (repeat for an ensemble)")
+    parser.add_argument("--distill-weight", type=float, default=0.5, help="weight of the teacher KL term")
+    parser.add_argument("--distill-temp", type=float, default=2.0)
+    parser.add_argument("--init", type=Path, metavar="ONNX", help="FER+: warm-start from an exported model")
     parser.add_argument("--export-only", action="store_true",
                         help="FER+: do not train, export and evaluate OUT/best.pt (e.g. of a run still going)")
 
@@ -52,12 +65,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"{out} already holds a run (last.pt): pass --resume to continue it, or choose another --out")
         return 2
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, max_lr=args.lr, seed=args.seed,
-                         threads=args.threads, widths=args.widths)
+                         threads=args.threads, widths=args.widths, pct_start=args.pct_start, mixup=args.mixup,
+                         cutmix=args.cutmix, label_smoothing=args.label_smoothing, logit_adjust=args.logit_adjust,
+                         degrade_prob=args.degrade, distill_weight=args.distill_weight if args.teacher else 0.0,
+                         distill_temp=args.distill_temp)
     if args.ferplus is not None:
         if not args.ferplus.is_file():
             print(f"not found: {args.ferplus}")
             return 2
-        outcome = train_ferplus(args.ferplus, out, config, int8=not args.fp32, export_only=args.export_only)
+        for path in [*args.teacher, *([args.init] if args.init else [])]:
+            if not path.is_file():
+                print(f"not found: {path}")
+                return 2
+        outcome = train_ferplus(args.ferplus, out, config, int8=not args.fp32, export_only=args.export_only,
+                                teachers=args.teacher, init=args.init)
         from inference.training.evaluate import markdown
 
         print(markdown(outcome.report))

@@ -7,7 +7,7 @@ half of the remaining votes, and images whose result is unknown / not-a-face are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ class FaceSet:
     soft: np.ndarray  # float32 (N, 8) vote distribution over the 8 emotions
     majority: np.ndarray  # int64 (N,) FER+ majority label, -1 where there is none
     fer2013: np.ndarray  # int64 (N,) original FER2013 label
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # row indices into the npz
 
 
 def clean_votes(votes: np.ndarray) -> np.ndarray:
@@ -70,4 +71,5 @@ def load_split(npz_path: Path, split: str, *, training_targets: bool = False) ->
         soft=dist[keep],
         majority=majority[keep].astype(np.int64),
         fer2013=data["emotion"][rows][keep].astype(np.int64),
+        rows=np.nonzero(rows)[0][keep],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from inference.training.export import DEFAULT_CROP, read_metadata, write_metadat
 from inference.training.ferplus import FERPLUS_LABELS, load_split
 from inference.training.metrics import summarise
 from inference.training.release import Release, release
+from inference.training.teachers import save_soft_predictions, teacher_targets
 from inference.training.train import TrainConfig, fit
 
 CALIBRATION_FACES = 1000
@@ -31,19 +33,29 @@ def _calibration(pixels: np.ndarray, seed: int) -> np.ndarray:
     return pixels[rng.choice(len(pixels), min(CALIBRATION_FACES, len(pixels)), replace=False)]
 
 
+TEACHER_FILE = "teacher-train.npz"
+
+
 def train_ferplus(
-    npz: Path, out: Path, config: TrainConfig, *, int8: bool = True, export_only: bool = False
+    npz: Path, out: Path, config: TrainConfig, *, int8: bool = True, export_only: bool = False,
+    teachers: Sequence[Path] = (), init: Path | None = None,
 ) -> Outcome:
     """FER+ recipe: soft vote targets on Training, model selection on PublicTest, report on PrivateTest.
-    ``export_only``: skip training and export/evaluate ``out/best.pt`` as it is."""
+    ``export_only``: skip training and export/evaluate ``out/best.pt`` as it is. ``teachers``: soft-prediction
+    files / ONNX models to distil from (their mean); ``init``: an exported model to warm-start from.
+    Afterwards the model's own soft predictions on Training are saved as ``out/teacher-train.npz``."""
     train, val, test = load_split(npz, "train", training_targets=True), load_split(npz, "val"), load_split(npz, "test")
     config.labels = FERPLUS_LABELS
+    config.teachers = tuple(str(t) for t in teachers)
+    config.init = str(init or "")
     if export_only:
         best = out / "best.pt"
         if not best.is_file():
             raise FileNotFoundError(f"nothing to export: {best} does not exist")
     else:
-        best = fit(train.pixels, train.soft, val.pixels, val.majority, config, out)
+        teacher = teacher_targets(teachers, train.pixels, train.rows, FERPLUS_LABELS) if teachers else None
+        best = fit(train.pixels, train.soft, val.pixels, val.majority, config, out, teacher=teacher, init=init)
+        save_training_predictions(best, train.pixels, train.rows, out / TEACHER_FILE)
     model = out / "shelly-emotion.onnx"
     rel = release(
         best, model,
@@ -65,6 +77,16 @@ def train_ferplus(
     (out / "eval.md").write_text(markdown(report))
     (out / "eval.json").write_text(json.dumps(_strip(report), indent=1))
     return Outcome(model, rel, report)
+
+
+def save_training_predictions(checkpoint: Path, pixels: np.ndarray, rows: np.ndarray, path: Path) -> Path:
+    """Flip-averaged probabilities of a checkpoint on the Training faces: a distillation teacher for later runs."""
+    from inference.training.export import load_checkpoint
+    from inference.training.train import predict_proba, to_tensor
+
+    model, config = load_checkpoint(checkpoint)
+    probs = predict_proba(model, to_tensor(pixels)).numpy()
+    return save_soft_predictions(path, probs, rows, tuple(config["labels"]), f"{checkpoint} (flip-averaged)")
 
 
 def train_folder(root: Path, out: Path, config: TrainConfig, *, detector_kind: str, detector_model: Path,
