@@ -26,6 +26,7 @@ class ModelInfo:
     crop: CropSpec
     output: str  # "logits" or "probabilities"
     model_version: str
+    temperature: float = 1.0  # probabilities = softmax(logits / temperature) (calibration, metadata)
 
     @classmethod
     def from_metadata(cls, props: dict[str, str], source: str) -> ModelInfo:
@@ -41,6 +42,7 @@ class ModelInfo:
                 crop=CropSpec.from_json(props["crop"]),
                 output=props.get("output", "logits"),
                 model_version=props.get("model_version", Path(source).stem),
+                temperature=float(props.get("temperature", "1")),
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ModelMissing(f"emotion model {source} lacks valid metadata ({exc}); re-export it") from exc
@@ -90,7 +92,8 @@ class EmotionClassifier:
         if not landmarks:
             return []
         (scores,) = self.session.run(None, {self.input_name: self.crops(bgr, landmarks)})[:1]
-        probs = _softmax(scores) if self.info.output == "logits" else np.asarray(scores, np.float64)
+        info = self.info
+        probs = _softmax(scores / info.temperature) if info.output == "logits" else np.asarray(scores, np.float64)
         return [{label: float(p) for label, p in zip(self.info.labels, row, strict=True)} for row in probs]
 
 

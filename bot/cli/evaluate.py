@@ -22,6 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "eval", help="results.json / results.md")
     parser.add_argument("--img", type=Path, default=None, help="where the PNG plots go (default: --out)")
     parser.add_argument("--log", type=Path, default=None, help="training log.jsonl, for the learning-curve plot")
+    parser.add_argument("--fit-temperature", action="store_true",
+                        help="first fit each model's temperature on PublicTest and store it in its metadata")
+    parser.add_argument("--robustness", action="store_true",
+                        help="also score the first model under photo degradations (robustness.md / .json)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +35,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.data.is_file():
         print(f"FER data not found: {args.data} (pass --data PATH/fer2013.npz)")
         return 2
+    if args.fit_temperature:
+        from inference.training.calibrate import calibrate_on_publictest
+
+        for path in args.models:
+            temperature, before, after = calibrate_on_publictest(path, args.data)
+            print(f"{path}: temperature {temperature:.4g} (PublicTest NLL {before:.4f} -> {after:.4f}), stored")
     test = load_test_set(args.data)
     models: list[Classifier] = [OnnxClassifier(path) for path in args.models]
     if args.anchor:
@@ -60,6 +70,23 @@ def run(args: argparse.Namespace) -> int:
             scores_.pop("reliability", None)
     (out / "results.json").write_text(json.dumps(report, indent=1))
     table = markdown(report)
+    if args.robustness:
+        from inference.training.robustness import robustness, robustness_markdown
+
+        onnx_models = [m for m in models if isinstance(m, OnnxClassifier)]
+        robust = robustness(onnx_models, test)
+        (out / "robustness.json").write_text(json.dumps(robust, indent=1))
+        robust_table = robustness_markdown(robust)
+        (out / "robustness.md").write_text(
+            "# Robustness: accuracy under photo degradations\n\n"
+            f"Command: `shelly eval {' '.join(str(p) for p in args.models)} --robustness`\n\n"
+            "Degradations (`inference/training/degrade.py`, deterministic): JPEG quality 30; Gaussian blur "
+            "sigma 1.2 px; low light (gain 0.5, gamma 1.5); Gaussian sensor noise sigma 10 (fixed seed); "
+            "area-downscale to 24 px and bilinear back; frame shifted 10 % right / 10 % up; frame scaled "
+            "1.1 (zoomed out) / 0.9 (zoomed in); a warm-lit colour photo converted BGR->GRAY as the serving "
+            "crop does.\n\n" + robust_table
+        )
+        print(robust_table)
     (out / "results.md").write_text(
         "# Emotion model evaluation (FER2013 PrivateTest)\n\n"
         f"Command: `shelly eval {' '.join(str(p) for p in args.models)}{' --anchor' if args.anchor else ''}`\n\n"

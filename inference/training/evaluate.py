@@ -106,6 +106,7 @@ class OnnxClassifier:
         self.channels = int(meta.get("channels", "1"))
         self.mean, self.std = float(meta.get("norm_mean", "0")), float(meta.get("norm_std", "1"))
         self.output = meta.get("output", "logits")
+        self.temperature = float(meta.get("temperature", "1"))
         self.input_name = self.session.get_inputs()[0].name
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
@@ -116,7 +117,15 @@ class OnnxClassifier:
 
     def run(self, x: np.ndarray) -> np.ndarray:
         out = np.asarray(self.session.run(None, {self.input_name: x})[0])
-        return out if self.output == "probabilities" else softmax(out)
+        return out if self.output == "probabilities" else softmax(out / self.temperature)
+
+    def logits(self, pixels: np.ndarray, batch: int = 256) -> np.ndarray:
+        """Raw outputs (no softmax, no temperature) of a ``logits`` model."""
+        if self.output != "logits":
+            raise ValueError(f"{self.path} outputs probabilities, not logits")
+        x = self.prepare(pixels)
+        return np.concatenate([np.asarray(self.session.run(None, {self.input_name: x[i : i + batch]})[0])
+                               for i in range(0, len(x), batch)])
 
     def predict(self, pixels: np.ndarray, batch: int = 256) -> np.ndarray:
         x = self.prepare(pixels)

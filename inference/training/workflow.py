@@ -65,8 +65,11 @@ def train_ferplus(
         eval_pixels=test.pixels, eval_labels=test.majority, eval_name="ferplus8_privatetest", int8=int8,
         fp32_path=out / "shelly-emotion-fp32.onnx",
     )
+    from inference.training.calibrate import calibrate_on_publictest
     from inference.training.evaluate import OnnxClassifier, evaluate, load_test_set, markdown
 
+    for path in [model] + ([rel.fp32] if rel.int8 else []):
+        calibrate_on_publictest(path, npz)
     models = [OnnxClassifier(model)] + ([OnnxClassifier(rel.fp32, name="fp32")] if rel.int8 else [])
     report = evaluate(models, load_test_set(npz))
     served = report["models"][models[0].name]

@@ -58,3 +58,39 @@ def test_train_export_and_eval(tmp_path: Path) -> None:
     assert set(scores) == {"ferplus8", "ferplus7", "fer2013"} and scores["fer2013"]["n"] == 48
     for png in ("confusion-matrix.png", "calibration.png", "learning-curves.png"):
         assert (report_dir / png).stat().st_size > 1000
+
+
+def test_levers_teacher_and_warm_start_end_to_end(tmp_path: Path) -> None:
+    npz = fake_npz(tmp_path / "fer.npz")
+    base = ["--ferplus", str(npz), "--epochs", "1", "--widths", "4,8", "--batch-size", "32", "--threads", "1"]
+    first = tmp_path / "first"
+    assert train_command.run(parse(train_command, [*base, "--out", str(first)])) == 0
+    teacher = first / "teacher-train.npz"
+    with np.load(teacher) as saved:
+        assert saved["probs"].dtype == np.float16 and saved["probs"].shape == (48, 8)
+        assert np.allclose(saved["probs"].astype(np.float32).sum(1), 1, atol=1e-2)
+    assert float(read_metadata(first / "shelly-emotion.onnx")["temperature"]) > 0  # fitted on PublicTest
+
+    second = tmp_path / "second"
+    levers = ["--mixup", "0.2", "--cutmix", "0.2", "--label-smoothing", "0.05", "--logit-adjust", "0.5",
+              "--degrade", "0.5", "--teacher", str(teacher), "--teacher", str(first / "shelly-emotion.onnx"),
+              "--init", str(first / "shelly-emotion-fp32.onnx")]
+    assert train_command.run(parse(train_command, [*base, "--out", str(second), *levers])) == 0
+    record = json.loads((second / "log.jsonl").read_text().splitlines()[0])
+    assert np.isfinite(record["train_loss"]) and record["train_loss"] > 0
+    import torch
+
+    config = torch.load(second / "best.pt", weights_only=False)["config"]
+    assert config["mixup"] == 0.2 and config["distill_weight"] == 0.5 and len(config["teachers"]) == 2
+    assert config["init"].endswith("shelly-emotion-fp32.onnx")
+    missing = [*base, "--out", str(tmp_path / "third"), "--teacher", str(tmp_path / "absent.npz")]
+    assert train_command.run(parse(train_command, missing)) == 2
+
+    report_dir = tmp_path / "eval"
+    model = second / "shelly-emotion.onnx"
+    args = parse(eval_command, [str(model), "--data", str(npz), "--out", str(report_dir), "--fit-temperature",
+                                "--robustness"])
+    assert eval_command.run(args) == 0
+    robust = json.loads((report_dir / "robustness.json").read_text())
+    assert robust["n"] == 48 and "jpeg_q30" in robust["models"]["shelly-emotion"]
+    assert "jpeg_q30" in (report_dir / "robustness.md").read_text()
