@@ -70,9 +70,16 @@ def release(
     int8: bool = True,
     extra_metrics: Mapping[str, Any] | None = None,
     fp32_path: Path | None = None,
+    class_bias: np.ndarray | None = None,
 ) -> Release:
-    """Export ``checkpoint`` to ``out_path`` (int8 unless ``int8=False``; the fp32 twin sits beside it)."""
+    """Export ``checkpoint`` to ``out_path`` (int8 unless ``int8=False``; the fp32 twin sits beside it).
+    ``class_bias`` is added to the output layer's bias (a post-hoc prior shift, see ``prior.py``)."""
     model, config = load_checkpoint(checkpoint)
+    if class_bias is not None:
+        linear = model.head[-1]
+        assert isinstance(linear, torch.nn.Linear)
+        with torch.no_grad():
+            linear.bias.add_(torch.from_numpy(np.asarray(class_bias, np.float32)))
     labels = tuple(config.get("labels") or ())
     if len(labels) != config["num_classes"]:
         raise ValueError(f"checkpoint {checkpoint} has no matching label list: {labels}")

@@ -57,8 +57,10 @@ def train_ferplus(
         best = fit(train.pixels, train.soft, val.pixels, val.majority, config, out, teacher=teacher, init=init)
         save_training_predictions(best, train.pixels, train.rows, out / TEACHER_FILE)
     model = out / "shelly-emotion.onnx"
+    shift, log_prior = prior_shift(best, train.soft, val.pixels, val.majority)
     rel = release(
-        best, model,
+        best, model, class_bias=shift * log_prior if shift else None,
+        extra_metrics={"prior_shift": shift} if shift else None,
         calibration_pixels=_calibration(train.pixels, config.seed), check_pixels=test.pixels,
         model_version=f"ferplus-{time.strftime('%Y%m%d')}-seed{config.seed}",
         training_data="FER2013 Training split, FER+ crowd-vote distributions (Barsoum et al. 2016)",
@@ -80,6 +82,23 @@ def train_ferplus(
     (out / "eval.md").write_text(markdown(report))
     (out / "eval.json").write_text(json.dumps(_strip(report), indent=1))
     return Outcome(model, rel, report)
+
+
+def prior_shift(
+    checkpoint: Path, train_soft: np.ndarray, val_pixels: np.ndarray, val_labels: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """For a logit-adjusted checkpoint: the PublicTest-fitted prior shift (else 0) and the log class prior."""
+    from inference.training.export import load_checkpoint
+    from inference.training.prior import fit_prior_shift
+    from inference.training.train import predict_proba, to_tensor
+
+    log_prior = np.log(np.maximum(train_soft.mean(axis=0), 1e-4)).astype(np.float32)
+    model, config = load_checkpoint(checkpoint)
+    if not config.get("logit_adjust"):
+        return 0.0, log_prior
+    log_probs = np.log(predict_proba(model, to_tensor(val_pixels), flip_tta=False).numpy() + 1e-12)
+    shift, _ = fit_prior_shift(log_probs, val_labels, log_prior, tuple(config["labels"]))
+    return shift, log_prior
 
 
 def save_training_predictions(checkpoint: Path, pixels: np.ndarray, rows: np.ndarray, path: Path) -> Path:

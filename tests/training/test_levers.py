@@ -138,3 +138,18 @@ def test_warm_start_reproduces_an_exported_model(tmp_path: Path) -> None:
     onnx_probs = predict_onnx(fp32, faces, flip=False)
     with torch.no_grad():
         assert np.allclose(onnx_probs, torch.softmax(net(x), 1).numpy(), atol=1e-4)
+
+
+def test_prior_shift_restores_the_prior_of_a_balanced_model() -> None:
+    from inference.training.prior import fit_prior_shift
+
+    rng = np.random.default_rng(0)
+    log_prior = np.log(np.array([0.5, 0.3, 0.1, 0.05, 0.03, 0.01, 0.005, 0.005]))
+    balanced = rng.normal(0, 1.5, (6000, C))  # what a logit-adjusted model outputs
+    z = balanced + log_prior
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    labels = np.array([rng.choice(C, p=row) for row in p])
+    shift, tried = fit_prior_shift(balanced, labels, log_prior, FERPLUS_LABELS)
+    assert 0.7 <= shift <= 1.0  # the Bayes-optimal shift is 1
+    assert tried[shift][0] > tried[0.0][0]  # more accurate than the balanced argmax
