@@ -42,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
             temperature, before, after = calibrate_on_publictest(path, args.data)
             print(f"{path}: temperature {temperature:.4g} (PublicTest NLL {before:.4f} -> {after:.4f}), stored")
     test = load_test_set(args.data)
-    models: list[Classifier] = [OnnxClassifier(path) for path in args.models]
+    stems = [path.stem for path in args.models]
+    models: list[Classifier] = [  # same file name twice: tell them apart by their folder
+        OnnxClassifier(path, name=f"{path.parent.name}/{path.stem}" if stems.count(path.stem) > 1 else None)
+        for path in args.models
+    ]
     if args.anchor:
         models.append(find_anchor(args.anchor_venv))
     report = evaluate(models, test)
