@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         robust_table = robustness_markdown(robust)
         (out / "robustness.md").write_text(
             "# Robustness: accuracy under photo degradations\n\n"
-            f"Command: `shelly eval {' '.join(str(p) for p in args.models)} --robustness`\n\n"
+            f"Command: `shelly eval {' '.join(str(p) for p in args.models)}{_flags(args)}`\n\n"
             "Degradations (`inference/training/degrade.py`, deterministic): JPEG quality 30; Gaussian blur "
             "sigma 1.2 px; low light (gain 0.5, gamma 1.5); Gaussian sensor noise sigma 10 (fixed seed); "
             "area-downscale to 24 px and bilinear back; frame shifted 10 % right / 10 % up; frame scaled "
@@ -93,8 +93,13 @@ def run(args: argparse.Namespace) -> int:
         print(robust_table)
     (out / "results.md").write_text(
         "# Emotion model evaluation (FER2013 PrivateTest)\n\n"
-        f"Command: `shelly eval {' '.join(str(p) for p in args.models)}{' --anchor' if args.anchor else ''}`\n\n"
+        f"Command: `shelly eval {' '.join(str(p) for p in args.models)}{_flags(args)}`\n\n"
         + table
     )
     print(table)
     return 0
+
+
+def _flags(args: argparse.Namespace) -> str:
+    names = {"anchor": "--anchor", "fit_temperature": "--fit-temperature", "robustness": "--robustness"}
+    return "".join(f" {flag}" for attr, flag in names.items() if getattr(args, attr))
