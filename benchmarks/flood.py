@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import numpy as np
 from advice import text as message_text
 from bot.emulator import BotApiEmulator, Chat, User
 from tests import photos
+from tests.ports import free_port
 
 TOKEN = "4242424242:AAHs7p0pDeMo-FloodBenchTokenXyZ_abcdefg12"
 HERE = Path(__file__).resolve().parents[1]
@@ -92,11 +92,6 @@ class Result:
     idle_rss_mb: float
     peak_rss_mb: float
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def flood(tree: Path, n: int, payload: bytes, timeout_s: float, workers: int, queue: int,

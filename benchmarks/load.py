@@ -27,7 +27,6 @@ import functools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ import numpy as np
 
 from bot.emulator import BotApiEmulator, Chat, User
 from tests import photos
+from tests.ports import free_port
 
 TOKEN = "4242424242:AAHs7p0pDeMo-LoadBenchToken_abcdefghijk12"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -238,11 +238,6 @@ async def scrape_stages(http: aiohttp.ClientSession, url: str) -> dict[str, tupl
 
 
 # ----------------------------------------------------------------------------- one build
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def _busy_texts() -> tuple[str, ...]:
     """The "busy" reply's first words in every language this checkout knows (enough to recognise it)."""
@@ -264,7 +259,7 @@ async def run_build(tree: Path, label: str, limiter: bool, scenarios: list[str],
     _precomputed_photo_sizes()
     emu = BotApiEmulator(TOKEN, host="127.0.0.1", port=0, bot_username="shelly_load_bot")
     await emu.start()
-    http_port = _free_port()
+    http_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHELLY_", "TELEGRAM_", "DATABASE_URL"))}
     env.update(
         PYTHONPATH=str(tree), TELEGRAM_BOT_TOKEN=TOKEN,

@@ -20,7 +20,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator
@@ -29,6 +28,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
+
+from tests.ports import free_port
 
 ADMIN_DSN = os.environ.get("SHELLY_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 _shared_error: list[str] = []  # cached reachability verdict: [] unknown, [""] reachable, ["why"] unreachable
@@ -86,11 +87,6 @@ def _bindir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 def _children(pid: int) -> list[int]:
     """All descendants of ``pid`` (from /proc)."""
@@ -123,7 +119,7 @@ class PgCluster:
         root = Path(tempfile.mkdtemp(prefix="shelly-pg-"))
         if os.geteuid() == 0:
             shutil.chown(root, "postgres", "postgres")
-        cluster = cls(bindir, root, _free_port())
+        cluster = cls(bindir, root, free_port())
         cluster._pg("initdb", "-D", str(cluster.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
         return cluster
 

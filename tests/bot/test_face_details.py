@@ -14,18 +14,13 @@ from bot.face_details import (
     chart_pages,
     render_face_details,
 )
+from inference.labels import FERPLUS_LABELS
 from inference.types import Face
 from tests.bar_chart import bar_groups, decode, hex_rgb
+from tests.clock import Clock
 
-LABELS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt")
+LABELS = FERPLUS_LABELS
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def face(index: int, **probabilities: float) -> Face:
@@ -55,7 +50,7 @@ def test_remember_keeps_top_three_per_face_in_picture_order() -> None:
 
 
 def test_details_expire_after_the_ttl() -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     store = FaceDetailsStore(ttl_s=60, timer=clock)
     store.remember(1, 1, crowd(2))
     clock.now = 59.0
@@ -66,7 +61,7 @@ def test_details_expire_after_the_ttl() -> None:
 
 
 def test_store_is_bounded_by_faces_and_drops_the_oldest() -> None:
-    store = FaceDetailsStore(max_faces=10, timer=Clock())
+    store = FaceDetailsStore(max_faces=10, timer=Clock(0.0))
     for message_id in range(1, 6):  # 5 replies x 3 faces = 15 faces > 10
         store.remember(1, message_id, crowd(3))
     assert store.get(1, 1) is None and store.get(1, 2) is None

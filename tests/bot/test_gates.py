@@ -3,14 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.gates import AdminCache, Cooldowns, RecentAdvice
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 def test_user_cooldown_answers_once_per_window_then_silent() -> None:

@@ -7,9 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import signal
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import pytest
 from advice import text as t
 from bot.emulator import BotApiEmulator, Chat, User
 from bot.storage import ChatSettings, Storage
-from tests.deploy.test_replicas import REPO_ROOT, _count_rows, _free_port, _tail, _wait_healthy
+from tests.deploy.replica_processes import count_rows, replicas, shelly_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -62,76 +59,40 @@ async def test_two_processes_post_one_pulse_per_chat(fresh_postgres_url: str, tm
     for chat in (BIG, SMALL):
         for person in PEOPLE:
             emulator.add_member(chat, person)
-    ports = [_free_port(), _free_port()]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHELLY_") and k not in (
-            "TELEGRAM_BOT_TOKEN", "DATABASE_URL")},
-        "PYTHONPATH": str(REPO_ROOT),
-        "TELEGRAM_BOT_TOKEN": token,
-        "SHELLY_TELEGRAM_BASE_URL": emulator.base_url,
-        "SHELLY_TELEGRAM_BASE_FILE_URL": emulator.base_file_url,
-        "SHELLY_MODE": "polling",
-        "SHELLY_HTTP_HOST": "127.0.0.1",
-        "DATABASE_URL": fresh_postgres_url,
-        "SHELLY_PSEUDONYM_SECRET": SECRET,
-        "SHELLY_INFERENCE_WORKERS": "1",
-        "SHELLY_INFERENCE_POOL": "thread",
-        "SHELLY_PULSE_WEEKDAY": str(datetime.now(UTC).weekday()),  # due today, from midnight (chats: UTC)
-        "SHELLY_PULSE_HOUR": "0",
-        "SHELLY_PULSE_CHECK_INTERVAL_S": "0.5",
-    }
-    procs: list[subprocess.Popen[bytes]] = []
-    logs = [tmp_path / f"replica{i}.log" for i in range(2)]
+    env = shelly_env(
+        token, emulator, fresh_postgres_url, SHELLY_MODE="polling", SHELLY_PSEUDONYM_SECRET=SECRET,
+        SHELLY_INFERENCE_POOL="thread",
+        SHELLY_PULSE_WEEKDAY=str(datetime.now(UTC).weekday()),  # due today, from midnight (chats: UTC)
+        SHELLY_PULSE_HOUR="0", SHELLY_PULSE_CHECK_INTERVAL_S="0.5")
     try:
-        migrate = await asyncio.to_thread(
-            subprocess.run, [sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=tmp_path, env=env,
-            capture_output=True, text=True, timeout=120)
-        assert migrate.returncode == 0, migrate.stdout + migrate.stderr
-        await _seed(fresh_postgres_url)
+        async with replicas(env, tmp_path) as group:
+            await group.migrate()
+            await _seed(fresh_postgres_url)
+            await group.start()
 
-        for port, log in zip(ports, logs, strict=True):
-            procs.append(subprocess.Popen(  # noqa: ASYNC220 - starting is instant
-                [sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env={**env, "SHELLY_HTTP_PORT": str(port)},
-                stdout=log.open("wb"), stderr=subprocess.STDOUT))
-        for url, proc, log in zip(urls, procs, logs, strict=True):
-            await _wait_healthy(url, proc, log)
+            [pulse] = await emulator.wait_for_bot_messages(BIG.id, 1, timeout=120)
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+                at_post = [sum((await _metrics(http, url))[0].values()) for url in group.urls]
+                # both replicas go on checking (one leads, one stands by): three more checks each, then stop them
+                for url, seen in zip(group.urls, at_post, strict=True):
+                    for _ in range(200):
+                        if sum((await _metrics(http, url))[0].values()) >= seen + 3:
+                            break
+                        await asyncio.sleep(0.1)
+                    else:
+                        raise AssertionError(f"{url} stopped checking")
+                final = [await _metrics(http, url) for url in group.urls]
+            await group.stop()  # a replica that exited on SIGTERM has sent everything it ever will
 
-        [pulse] = await emulator.wait_for_bot_messages(BIG.id, 1, timeout=120)
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
-            at_post = [sum((await _metrics(http, url))[0].values()) for url in urls]
-            # both replicas go on checking (one leads, one stands by): three more checks each, then stop them
-            for url, seen in zip(urls, at_post, strict=True):
-                for _ in range(200):
-                    if sum((await _metrics(http, url))[0].values()) >= seen + 3:
-                        break
-                    await asyncio.sleep(0.1)
-                else:
-                    raise AssertionError(f"{url} stopped checking")
-            final = [await _metrics(http, url) for url in urls]
-        for proc in procs:  # a replica that exited on SIGTERM has sent everything it ever will
-            proc.send_signal(signal.SIGTERM)
-        for proc, log in zip(procs, logs, strict=True):
-            code = await asyncio.to_thread(proc.wait, 60)
-            assert code == 0, f"exit {code}:\n{_tail(log)}"
-
-        assert emulator.bot_messages(BIG.id) == [pulse]
-        assert pulse["photo"] and t("pulse_text", "en").splitlines()[0] in pulse["caption"]
-        assert "3 people" in pulse["caption"]
-        assert emulator.bot_messages(SMALL.id) == []  # two people: no pulse
-        assert sum(posts for _checks, posts in final) == 1
-        results = [checks for checks, _posts in final]
-        assert sum(r.get("standby", 0) for r in results) >= 1, results  # the lease turned a replica away
-        assert all(r.get("error", 0) == 0 for r in results), results
-        assert await _count_rows(fresh_postgres_url, "SELECT count(*) FROM pulse_posts") == 1
-        assert await _count_rows(fresh_postgres_url, "SELECT count(*) FROM leases") == 1
-    except BaseException:
-        for log in logs:
-            print(f"--- {log.name}\n{_tail(log, 80)}")
-        raise
+            assert emulator.bot_messages(BIG.id) == [pulse]
+            assert pulse["photo"] and t("pulse_text", "en").splitlines()[0] in pulse["caption"]
+            assert "3 people" in pulse["caption"]
+            assert emulator.bot_messages(SMALL.id) == []  # two people: no pulse
+            assert sum(posts for _checks, posts in final) == 1
+            results = [checks for checks, _posts in final]
+            assert sum(r.get("standby", 0) for r in results) >= 1, results  # the lease turned a replica away
+            assert all(r.get("error", 0) == 0 for r in results), results
+            assert await count_rows(fresh_postgres_url, "SELECT count(*) FROM pulse_posts") == 1
+            assert await count_rows(fresh_postgres_url, "SELECT count(*) FROM leases") == 1
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                await asyncio.to_thread(proc.wait, 10)
         await emulator.stop()

@@ -7,13 +7,7 @@ Every photo must be answered exactly once and counted exactly once in the databa
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
-import signal
-import socket
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -25,19 +19,13 @@ from bot.emulator import BotApiEmulator, Chat, User
 from bot.settings import MODELS_DIR
 from tests import photos
 from tests.deploy.conftest import _reachable
+from tests.deploy.replica_processes import count_rows, replicas, shelly_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PHOTOS = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class RoundRobinProxy:
@@ -78,39 +66,6 @@ class RoundRobinProxy:
             return web.Response(status=resp.status, body=body, content_type="application/json")
 
 
-def _tail(path: Path, n: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
-    except OSError:
-        return ""
-
-
-async def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, within_s: float = 180.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within_s
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
-        while asyncio.get_running_loop().time() < deadline:
-            if proc.poll() is not None:
-                raise AssertionError(f"replica exited with {proc.returncode}:\n{_tail(log)}")
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with http.get(url + "/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            await asyncio.sleep(0.5)
-    raise AssertionError(f"replica {url} not healthy in {within_s}s:\n{_tail(log)}")
-
-
-async def _count_rows(db_url: str, sql: str) -> int:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(db_url).set(drivername="postgresql")
-    conn = await asyncpg.connect(url.render_as_string(hide_password=False), timeout=5)
-    try:
-        return int(await conn.fetchval(sql))
-    finally:
-        await conn.close()
-
-
 async def test_two_webhook_replicas_answer_and_count_each_photo_once(
     fresh_postgres_url: str, tmp_path: Path
 ) -> None:
@@ -118,96 +73,54 @@ async def test_two_webhook_replicas_answer_and_count_each_photo_once(
         if not (MODELS_DIR / name).is_file():
             pytest.skip(f"models/{name} is missing (run `shelly setup-models`)")
     token = f"{5_000_000_000 + os.getpid()}:AAE{'x' * 32}"
-    secret = "replica-test-secret_0123456789"
     emulator = BotApiEmulator(token)
     await emulator.start()
-    ports = [_free_port(), _free_port()]
-    replica_urls = [f"http://127.0.0.1:{p}" for p in ports]
-    proxy = RoundRobinProxy(replica_urls)
-    await proxy.start()
-    base_env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHELLY_") and k not in (
-            "TELEGRAM_BOT_TOKEN", "DATABASE_URL")},
-        "PYTHONPATH": str(REPO_ROOT),
-        "TELEGRAM_BOT_TOKEN": token,
-        "SHELLY_TELEGRAM_BASE_URL": emulator.base_url,
-        "SHELLY_TELEGRAM_BASE_FILE_URL": emulator.base_file_url,
-        "SHELLY_MODE": "webhook",
-        "SHELLY_WEBHOOK_URL": f"http://127.0.0.1:{proxy.port}",
-        "SHELLY_WEBHOOK_PATH": WEBHOOK_PATH,
-        "SHELLY_WEBHOOK_SECRET": secret,
-        "SHELLY_HTTP_HOST": "127.0.0.1",
-        "DATABASE_URL": fresh_postgres_url,
-        "SHELLY_PSEUDONYM_SECRET": "replica-test-pseudonyms",
-        "SHELLY_INFERENCE_WORKERS": "1",
-        "SHELLY_USER_COOLDOWN_S": "0",
-        "SHELLY_CHAT_COOLDOWN_S": "0",
-        "SHELLY_WRITE_FLUSH_INTERVAL_S": "0.5",
-        "SHELLY_LOG_LEVEL": "INFO",
-    }
+    env = shelly_env(
+        token, emulator, fresh_postgres_url, SHELLY_MODE="webhook", SHELLY_WEBHOOK_PATH=WEBHOOK_PATH,
+        SHELLY_WEBHOOK_SECRET="replica-test-secret_0123456789", SHELLY_PSEUDONYM_SECRET="replica-test-pseudonyms",
+        SHELLY_USER_COOLDOWN_S="0", SHELLY_CHAT_COOLDOWN_S="0", SHELLY_WRITE_FLUSH_INTERVAL_S="0.5",
+        SHELLY_LOG_LEVEL="INFO")
     if _reachable("127.0.0.1", 6379):  # the shared rate-limit budget, as in the compose profile
-        base_env["SHELLY_REDIS_URL"] = "redis://127.0.0.1:6379/15"
-    procs: list[subprocess.Popen[bytes]] = []
-    logs = [tmp_path / f"replica{i}.log" for i in range(2)]
+        env["SHELLY_REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    proxy: RoundRobinProxy | None = None
     try:
-        # the compose file's one-shot "migrate" service
-        migrate = await asyncio.to_thread(
-            subprocess.run, [sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=tmp_path, env=base_env,
-            capture_output=True, text=True, timeout=120)
-        assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+        async with replicas(env, tmp_path) as group:
+            proxy = RoundRobinProxy(group.urls)
+            await proxy.start()
+            env["SHELLY_WEBHOOK_URL"] = f"http://127.0.0.1:{proxy.port}"
+            await group.migrate()
+            await group.start()
+            await emulator.wait_for_calls("setWebhook", 2, timeout=60)
 
-        for port, log in zip(ports, logs, strict=True):
-            procs.append(subprocess.Popen(  # noqa: ASYNC220 - starting is instant
-                [sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path,
-                env={**base_env, "SHELLY_HTTP_PORT": str(port)},
-                stdout=log.open("wb"), stderr=subprocess.STDOUT))
-        for url, proc, log in zip(replica_urls, procs, logs, strict=True):
-            await _wait_healthy(url, proc, log)
-        await emulator.wait_for_calls("setWebhook", 2, timeout=60)
+            # a few people each send one photo (private chats: no group cooldowns in the way)
+            sent: dict[int, int] = {}
+            pictures = [photos.astronaut_bgr(), photos.grace_hopper_bgr()]
+            for i in range(PHOTOS):
+                chat_id = 900_001 + i
+                msg = emulator.user_sends_photo(Chat(id=chat_id, type="private"),
+                                                User(id=chat_id, first_name=f"P{i}", language_code="en"),
+                                                photos.jpeg(pictures[i % 2]))
+                sent[chat_id] = msg["message_id"]
+            for chat_id in sent:
+                await emulator.wait_for_bot_messages(chat_id, 1, timeout=120)
+            await group.stop()  # what is counted below is final
 
-        # a few people each send one photo (private chats: no group cooldowns in the way)
-        sent: dict[int, int] = {}
-        pictures = [photos.astronaut_bgr(), photos.grace_hopper_bgr()]
-        for i in range(PHOTOS):
-            chat_id = 900_001 + i
-            msg = emulator.user_sends_photo(Chat(id=chat_id, type="private"),
-                                            User(id=chat_id, first_name=f"P{i}", language_code="en"),
-                                            photos.jpeg(pictures[i % 2]))
-            sent[chat_id] = msg["message_id"]
-        for chat_id in sent:
-            await emulator.wait_for_bot_messages(chat_id, 1, timeout=120)
-
-        # graceful shutdown on SIGTERM, as `docker compose stop` sends it: a replica that exited has sent
-        # everything it ever will and flushed its statistics, so what is counted below is final
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc, log in zip(procs, logs, strict=True):
-            code = await asyncio.to_thread(proc.wait, 60)
-            assert code == 0, f"exit {code}:\n{_tail(log)}"
-
-        # answered exactly once: one annotated photo (after that chat's photo) per chat
-        for chat_id, photo_id in sent.items():
-            answers = [m for m in emulator.bot_messages(chat_id) if m.get("photo")]
-            assert len(answers) == 1, (chat_id, emulator.bot_messages(chat_id))
-            assert answers[0]["message_id"] > photo_id
-            assert answers[0].get("caption"), answers[0]
-        assert len(emulator.calls("sendPhoto")) == PHOTOS
-        # each update was delivered once, and both replicas did real work
-        assert emulator.pending_updates() == []
-        assert all(proxy.forwarded[url] >= 1 for url in replica_urls), proxy.forwarded
-        assert sum(proxy.forwarded.values()) == PHOTOS, proxy.forwarded
-        # counted exactly once: one face per photo -> one mood event each
-        assert await _count_rows(fresh_postgres_url, "SELECT count(*) FROM mood_events") == PHOTOS
-        distinct = await _count_rows(fresh_postgres_url, "SELECT count(DISTINCT update_key) FROM mood_events")
-        assert distinct == PHOTOS
-    except BaseException:
-        for log in logs:
-            print(f"--- {log.name}\n{_tail(log, 80)}")
-        raise
+            # answered exactly once: one annotated photo (after that chat's photo) per chat
+            for chat_id, photo_id in sent.items():
+                answers = [m for m in emulator.bot_messages(chat_id) if m.get("photo")]
+                assert len(answers) == 1, (chat_id, emulator.bot_messages(chat_id))
+                assert answers[0]["message_id"] > photo_id
+                assert answers[0].get("caption"), answers[0]
+            assert len(emulator.calls("sendPhoto")) == PHOTOS
+            # each update was delivered once, and both replicas did real work
+            assert emulator.pending_updates() == []
+            assert all(proxy.forwarded[url] >= 1 for url in group.urls), proxy.forwarded
+            assert sum(proxy.forwarded.values()) == PHOTOS, proxy.forwarded
+            # counted exactly once: one face per photo -> one mood event each
+            assert await count_rows(fresh_postgres_url, "SELECT count(*) FROM mood_events") == PHOTOS
+            distinct = await count_rows(fresh_postgres_url, "SELECT count(DISTINCT update_key) FROM mood_events")
+            assert distinct == PHOTOS
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                await asyncio.to_thread(proc.wait, 10)
-        await proxy.stop()
+        if proxy is not None:
+            await proxy.stop()
         await emulator.stop()

@@ -19,18 +19,12 @@ from bot.storage.types import ChatSettings
 from inference.types import Face
 from tests import photos
 from tests.bar_chart import bar_groups, decode
+from tests.clock import Clock
 from tests.e2e.conftest import ANN, BOB, E2E, PRIVATE, Harness
 
 pytestmark = E2E
 JPEG_TOLERANCE = 30
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def _reply_and_faces(harness: Harness, chat: Chat, user: User, jpeg: bytes, **kwargs: Any) -> tuple[
@@ -91,7 +85,7 @@ async def test_details_button_sends_one_chart_with_a_bar_group_per_face(harness:
 
 async def test_expired_details_get_a_kind_answer_and_no_picture(harness: Harness) -> None:
     emu = harness.emu
-    clock = Clock()
+    clock = Clock(0.0)
     harness.app.bot_data[STORE_KEY] = FaceDetailsStore(timer=clock)
     answer, faces = await _reply_and_faces(harness, PRIVATE, ANN, photos.jpeg(photos.astronaut_bgr()))
     assert await attach_details(harness.app, PRIVATE.id, answer["message_id"], faces, "en")

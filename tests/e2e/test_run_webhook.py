@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -12,19 +11,15 @@ from advice import text as t
 from bot.cli.run import serve
 from tests import photos
 from tests.e2e.conftest import ANN, E2E, PRIVATE, _require_models, make_settings
+from tests.ports import free_port
 
 pytestmark = E2E
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 async def test_shelly_run_webhook_mode_end_to_end_and_graceful_stop(emu, tmp_path: Path) -> None:
     _require_models()
-    port = _free_port()
+    port = free_port()
     settings = make_settings(tmp_path, emu, mode="webhook", http_port=port, webhook_url=f"http://127.0.0.1:{port}",
                              webhook_path="/telegram/run-test", webhook_secret="run-secret")
     stop = asyncio.Event()

@@ -8,7 +8,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -22,15 +21,11 @@ from bot.runtime import start_shelly
 from bot.storage.schema import head_revisions
 from tests import photos
 from tests.e2e.conftest import E2E, TOKEN, Harness, _require_models, make_settings
+from tests.ports import free_port
 
 pytestmark = E2E
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _read_until(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> None:
@@ -48,7 +43,7 @@ async def test_fresh_checkout_starts_waits_for_telegram_and_answers_once_it_is_u
     unreachable Bot API gives one clear line (no traceback) and retries; once the API is up she answers."""
     _require_models()
     token = "123:abc"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": token,
            "SHELLY_TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
            "SHELLY_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
@@ -92,7 +87,7 @@ def _shelly_lines(stderr: str) -> list[str]:
 
 async def test_webhook_start_with_the_api_unreachable_exits_2_in_one_line(tmp_path: Path, capsys) -> None:
     _require_models()
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     settings = make_settings(tmp_path, None, mode="webhook", webhook_url="https://shelly.example",
                              telegram_base_url=f"http://127.0.0.1:{port}/bot", http_port=0)
     assert await serve(settings) == 2
@@ -126,7 +121,7 @@ async def _raw_post(port: int, path: str, head: dict[str, str], body_chunks: lis
 
 
 async def test_webhook_caps_the_body_and_healthz_reports_storage(emu, pool: Any, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     settings = make_settings(tmp_path, emu, mode="webhook", http_port=port, webhook_url=f"http://127.0.0.1:{port}",
                              webhook_path="/telegram/limits", webhook_secret="limit-secret")
     secret = {"X-Telegram-Bot-Api-Secret-Token": "limit-secret", "Content-Type": "application/json"}

@@ -11,9 +11,10 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from bot.settings import MODELS_DIR
+from inference.labels import FERPLUS_LABELS as CANONICAL_LABELS
 from inference.pipeline import Pipeline, PipelineConfig
 
-FERPLUS_LABELS = ["neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt"]
+FERPLUS_LABELS = list(CANONICAL_LABELS)
 CENTERFACE = MODELS_DIR / "centerface.onnx"
 
 

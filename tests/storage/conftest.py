@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,3 +74,23 @@ async def wait_until(condition: Callable[[], bool], within_s: float = 15.0) -> N
 
 def journal_lines(path: Path) -> int:
     return len(path.read_bytes().splitlines()) if path.exists() else 0
+
+
+
+def take_sqlite_file_away(path: Path) -> None:
+    """Move the SQLite file (and its -wal/-shm) aside and put a directory in its place: every new connection
+    fails. Dispose the store's engine first so no pooled connection keeps the old file open."""
+    away = path.parent / "away"
+    away.mkdir()
+    for name in os.listdir(path.parent):
+        if name.startswith(path.name):
+            shutil.move(path.parent / name, away / name)
+    path.mkdir()
+
+
+def put_sqlite_file_back(path: Path) -> None:
+    path.rmdir()
+    away = path.parent / "away"
+    for name in os.listdir(away):
+        shutil.move(away / name, path.parent / name)
+    away.rmdir()

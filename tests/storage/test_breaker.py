@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from bot.storage.breaker import Breaker
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 def test_open_then_one_probe_then_closed() -> None:
-    clock = Clock()
+    clock = Clock(100.0)
     breaker = Breaker(10.0, clock=clock)
     assert breaker.allow() and breaker.closed
     breaker.failed()
@@ -32,7 +25,7 @@ def test_open_then_one_probe_then_closed() -> None:
 
 
 def test_a_cancelled_probe_frees_the_slot() -> None:
-    clock = Clock()
+    clock = Clock(100.0)
     breaker = Breaker(1.0, clock=clock)
     breaker.failed()
     clock.now += 1.0

@@ -12,6 +12,7 @@ from PIL import Image, ImageChops
 from advice import emotion_name, quantity, text
 from bot.charts import SIZE_PX, mood_chart_figure, render_mood_chart
 from bot.storage import MoodSummary
+from inference.labels import FERPLUS_LABELS
 
 SUMMARY = MoodSummary(
     counts={"happiness": 12, "sadness": 4, "neutral": 9, "surprise": 2, "contempt": 1, "sleepy": 1},
@@ -67,7 +68,7 @@ def test_charts_render_in_threads() -> None:
     assert len(results) == 3 and all(_size(png) == (SIZE_PX, SIZE_PX) for png in results)
 
 
-FER_PLUS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt")
+FER_PLUS = FERPLUS_LABELS
 Rgb = tuple[int, int, int]
 
 

@@ -5,8 +5,6 @@ lost or counted twice, and what cannot be written by shutdown is journaled and r
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -17,7 +15,14 @@ import pytest
 
 from bot.storage import ChatSettings, Storage, StorageUnavailable
 from tests.pgcluster import PgCluster
-from tests.storage.conftest import journal_lines, make_storage, stored_rows, wait_until
+from tests.storage.conftest import (
+    journal_lines,
+    make_storage,
+    put_sqlite_file_back,
+    stored_rows,
+    take_sqlite_file_away,
+    wait_until,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -146,13 +151,8 @@ async def test_sqlite_file_gone_at_shutdown(tmp_path: Path) -> None:
     path, journal = tmp_path / "shelly.db", tmp_path / "shelly-journal.jsonl"
     url = f"sqlite+aiosqlite:///{path}"
     store = await started(url, journal_path=journal, close_timeout_s=0.3)
-    await store.engine.dispose()  # drop pooled connections, then make the file unopenable
-    away = tmp_path / "away"
-    away.mkdir()
-    for name in os.listdir(tmp_path):
-        if name.startswith("shelly.db"):
-            shutil.move(tmp_path / name, away / name)
-    path.mkdir()
+    await store.engine.dispose()  # no pooled connection keeps the old file
+    take_sqlite_file_away(path)
     for i in range(10, 30):
         record(store, i, 2)
     assert await store.flush() == 0
@@ -160,9 +160,7 @@ async def test_sqlite_file_gone_at_shutdown(tmp_path: Path) -> None:
     await store.close()
     assert journal_lines(journal) == 20
 
-    path.rmdir()
-    for name in os.listdir(away):
-        shutil.move(away / name, tmp_path / name)
+    put_sqlite_file_back(path)
     again = make_storage(url, journal_path=journal)
     await again.start(run_retention=False)
     await again.close()

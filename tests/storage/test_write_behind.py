@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.storage import ChatSettings, Storage, StorageUnavailable
 from bot.storage.models import mood_events
-from tests.storage.conftest import make_storage, stored_rows, wait_until
+from tests.storage.conftest import make_storage, put_sqlite_file_back, stored_rows, take_sqlite_file_away, wait_until
 
 WHEN = datetime(2026, 11, 22, 9, 5, tzinfo=UTC)
 EMOTIONS = ("happiness", "sadness", "neutral", "surprise")
@@ -110,13 +108,8 @@ async def test_sqlite_outage_and_recovery(tmp_path: Path) -> None:
         await store.set_opt_out(99, True)
         await store.save_chat_settings(-5, ChatSettings(mode="off"))
 
-        await store.engine.dispose()  # drop pooled connections, then make the file unopenable
-        moved = tmp_path / "away"
-        moved.mkdir()
-        for name in os.listdir(tmp_path):
-            if name.startswith("shelly.db"):
-                shutil.move(tmp_path / name, moved / name)
-        path.mkdir()
+        await store.engine.dispose()  # no pooled connection keeps the old file
+        take_sqlite_file_away(path)
 
         for i in range(10, 30):
             record(store, i, 2)
@@ -128,9 +121,7 @@ async def test_sqlite_outage_and_recovery(tmp_path: Path) -> None:
         assert (await store.get_chat_settings(-5)).mode == "off"
         assert not await store.is_opted_out(1)
 
-        path.rmdir()
-        for name in os.listdir(moved):
-            shutil.move(moved / name, tmp_path / name)
+        put_sqlite_file_back(path)
         await wait_until(lambda: store.pending == 0)  # ... and catches up by itself
         assert store.flush_failures == 0
         assert await stored_rows(f"sqlite+aiosqlite:///{path}") == 30
