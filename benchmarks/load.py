@@ -161,6 +161,7 @@ class Answers:
 @dataclass
 class Result:
     latencies: list[float] = field(default_factory=list)
+    busy_latencies: list[float] = field(default_factory=list)
     answered: int = 0
     busy: int = 0
     lost: int = 0
@@ -180,6 +181,7 @@ async def _send_and_wait(emu: BotApiEmulator, answers: Answers, user_id: int, da
     result.latencies.append(at - sent)
     if kind == "busy":
         result.busy += 1
+        result.busy_latencies.append(at - sent)
     else:
         result.answered += 1
 
@@ -355,6 +357,7 @@ def _row(label: str, limiter: bool, scenario: str, r: Result, cpu_s: tuple[float
         "photos_per_s": (r.answered + r.busy) / r.wall_s if r.wall_s else 0.0,
         "p50_ms": _pct(r.latencies, 50), "p95_ms": _pct(r.latencies, 95), "p99_ms": _pct(r.latencies, 99),
         "max_ms": max(r.latencies) * 1000 if r.latencies else float("nan"),
+        "busy_p50_ms": _pct(r.busy_latencies, 50), "busy_max_ms": _pct(r.busy_latencies, 100),
         "cpu_ms_per_photo": per_photo(sum(cpu_s)), "main_cpu_ms_per_photo": per_photo(cpu_s[0]),
         "worker_cpu_ms_per_photo": per_photo(cpu_s[1]),
         "peak_rss_mb": peak_rss / 2**20, "chat_actions": chat_actions, "stage_ms": stages,
@@ -367,7 +370,9 @@ def _format(row: dict[str, Any]) -> str:
             f"p50 {row['p50_ms']:6.0f} p95 {row['p95_ms']:6.0f} p99 {row['p99_ms']:6.0f} max {row['max_ms']:6.0f} ms  "
             f"CPU {row['cpu_ms_per_photo']:5.1f} ms/photo (main {row['main_cpu_ms_per_photo']:4.1f} + workers "
             f"{row['worker_cpu_ms_per_photo']:4.1f})  peak RSS {row['peak_rss_mb']:5.0f} MB  "
-            f"answered {row['answered']} busy {row['busy']} lost {row['lost']}  chat actions {row['chat_actions']}  "
+            f"answered {row['answered']} busy {row['busy']} "
+            f"(p50 {row['busy_p50_ms']:.0f} max {row['busy_max_ms']:.0f} ms) "
+            f"lost {row['lost']}  chat actions {row['chat_actions']}  "
             f"stages(ms) {stages}")
 
 
