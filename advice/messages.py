@@ -54,6 +54,7 @@ Keys (placeholders in braces; extra keyword arguments are ignored):
 - ``language_current``: /language prompt; ``{name}`` = current language's name
 - ``language_chosen``: after choosing; ``{name}``
 - ``download_failed``: the photo could not be fetched from Telegram (retries included); send it again
+- ``storage_unavailable``: a command needed the database while it is down or hung; nothing lost, try again later
 - ``admin_open``: button in /settings that opens the group admin controls (short)
 - ``admin_menu``: the admin controls text; ``{who}`` ``{quiet}`` ``{autodelete}`` ``{topics}`` ``{pulse}`` = values
 - ``admin_who_everyone`` / ``admin_who_admins``: who may ask with /mood (values and buttons)
@@ -140,6 +141,7 @@ MESSAGE_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "language_current": frozenset({"name"}),
     "language_chosen": frozenset({"name"}),
     "download_failed": frozenset(),
+    "storage_unavailable": frozenset(),
     "admin_open": frozenset(),
     "admin_menu": frozenset({"who", "quiet", "autodelete", "topics", "pulse"}),
     "admin_who_everyone": frozenset(),

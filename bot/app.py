@@ -24,8 +24,8 @@ from telegram.ext import (
     filters,
 )
 
-from advice import RECENT_MEMORY, command_menu, supported_languages
-from advice.language import FALLBACK_LANGUAGE
+from advice import RECENT_MEMORY, command_menu, supported_languages, text
+from advice.language import FALLBACK_LANGUAGE, resolve_language
 from bot import autodelete, pulse
 from bot.autodelete import SentMessageHook
 from bot.deps import DEPS_KEY, Analyzer, Deps, get_deps
@@ -38,6 +38,7 @@ from bot.metrics import Metrics
 from bot.photo_service import PhotoService
 from bot.ratelimit_redis import make_rate_limiter
 from bot.settings import Settings
+from bot.storage.errors import StorageUnavailable
 from inference.pool import InferencePool
 
 if TYPE_CHECKING:
@@ -86,7 +87,23 @@ async def _on_error(update: object, context: Any) -> None:
     kind = type(error).__name__ if error is not None else "unknown"
     with contextlib.suppress(Exception):
         get_deps(context).metrics.errors.labels(kind).inc()
+    if isinstance(error, StorageUnavailable) and isinstance(update, Update):
+        # a command that needed the database while it is down or hung (the breaker answers at once): say so
+        # kindly instead of leaving the person without an answer; the photo flow never gets here
+        log.warning("update %d: the database is unavailable (%s)", update.update_id, error)
+        await _tell_storage_unavailable(update)
+        return
     log.error("error while handling an update: %s", error, exc_info=error)
+
+
+async def _tell_storage_unavailable(update: Update) -> None:
+    user = update.effective_user
+    notice = text("storage_unavailable", resolve_language(user.language_code if user else None))
+    with contextlib.suppress(TelegramError):
+        if update.callback_query is not None:
+            await update.callback_query.answer(notice[:200], show_alert=True)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(notice)
 
 
 def build_application(

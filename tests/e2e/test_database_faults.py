@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from advice import text as t
 from bot.emulator import BotApiEmulator, Chat, User
 from bot.runtime import start_shelly
 from tests import photos
@@ -69,3 +70,24 @@ async def test_database_down_then_shutdown_then_restart_loses_and_doubles_nothin
                 pass
             assert await _count_events(url) == 1 + PHOTOS_WHILE_DOWN
         assert not journal.exists()
+
+
+async def test_commands_that_need_the_database_get_a_kind_answer_while_it_is_down(
+    throwaway_pg: PgCluster, emu: BotApiEmulator, pool: Any, tmp_path: Path,
+) -> None:
+    chat, user = Chat(id=5201, type="private"), User(id=5201, first_name="Q", language_code="de")
+    async with throwaway_pg.fresh_database() as url:
+        settings = make_settings(tmp_path, emu, DATABASE_URL=url, journal_path=tmp_path / "journal.jsonl")
+        async with start_shelly(settings, pool=pool, intake="polling", run_retention=False, poll_timeout_s=1):
+            throwaway_pg.stop()
+            for n, command in enumerate(("/stats", "/optout"), start=1):
+                emu.user_sends_text(chat, user, command)
+                answers = await emu.wait_for_bot_messages(chat.id, n, timeout=60)
+                assert answers[-1]["text"] == t("storage_unavailable", "de"), (command, answers[-1])
+            emu.user_sends_text(chat, user, "/forget")  # asks first (no database needed), then the button
+            confirm = (await emu.wait_for_bot_messages(chat.id, 3, timeout=60))[-1]
+            yes = confirm["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            emu.user_presses_button(chat, user, confirm["message_id"], yes)
+            [answered] = await emu.wait_for_calls("answerCallbackQuery", 1, timeout=60)
+            assert answered["text"] == t("storage_unavailable", "de")[:200] and answered["show_alert"]
+            throwaway_pg.start()
