@@ -88,7 +88,8 @@ class AutoDeleter:
         task.add_done_callback(self._tasks.discard)
 
     async def _schedule(self, chat_id: int, message_id: int) -> None:
-        settings = await self._storage.get_chat_settings(chat_id)  # never raises (answers from memory)
+        # the request that led to this message has just read the chat's settings: no second database read
+        settings = await self._storage.recent_chat_settings(chat_id)  # never raises
         job_queue = self._application.job_queue
         if settings.auto_delete_min <= 0 or job_queue is None:
             return

@@ -31,6 +31,7 @@ The interface the bot uses::
                                                      # events of opted-out users are never written
     await storage.get_chat_settings(chat_id) -> ChatSettings   # defaults (cooldowns from Settings) if none stored;
                                    # never raises: without the database, the last settings seen (or the defaults)
+    await storage.recent_chat_settings(chat_id)   # the last settings this process read or saved; reads only if none
     await storage.save_chat_settings(chat_id, ChatSettings(...))   # ValueError on invalid values (.validate())
 
     await storage.user_summary(user_id, days=30) -> MoodSummary          # own distribution + daily trend

@@ -75,6 +75,12 @@ class Preferences:
                 self._writer.discard(lambda e: e.user_key == key)
         (self._opted_out.add if opted_out else self._opted_out.discard)(key)
 
+    async def recent_chat_settings(self, chat_id: int) -> ChatSettings:
+        """The settings last read or saved for this chat in this process; the database only if there are none.
+        For work that follows a request which has just read them (e.g. auto-delete of the bot's own replies)."""
+        cached = self._chats.get(self._keys.chat(chat_id))
+        return cached if cached is not None else await self.get_chat_settings(chat_id)
+
     async def get_chat_settings(self, chat_id: int) -> ChatSettings:
         key = self._keys.chat(chat_id)
 

@@ -83,6 +83,7 @@ class Storage:
         self.is_opted_out = self._preferences.is_opted_out
         self.set_opt_out = self._preferences.set_opt_out
         self.get_chat_settings = self._preferences.get_chat_settings
+        self.recent_chat_settings = self._preferences.recent_chat_settings
         self.save_chat_settings = self._preferences.save_chat_settings
         self.user_summary = self._statistics.user_summary
         self.chat_summary = self._statistics.chat_summary

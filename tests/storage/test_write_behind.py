@@ -155,3 +155,25 @@ async def test_close_flushes_the_buffer(db_url: str) -> None:
     await store.close()
     assert store.pending == 0
     assert await stored_rows(db_url) == 12
+
+
+async def test_recent_chat_settings_answer_from_memory_and_read_only_what_is_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "shelly.db"
+    store = make_storage(f"sqlite+aiosqlite:///{path}")
+    await store.start(run_retention=False)
+    try:
+        await store.save_chat_settings(-5, ChatSettings(mode="off"))
+        other = make_storage(f"sqlite+aiosqlite:///{path}")  # another process: nothing seen yet, reads the DB
+        await other.start(run_retention=False)
+        assert (await other.recent_chat_settings(-5)).mode == "off"
+        await other.close()
+
+        await store.engine.dispose()
+        take_sqlite_file_away(path)
+        assert (await store.recent_chat_settings(-5)).mode == "off"
+        assert store.available  # answered from memory: the database was not even tried
+        assert await store.recent_chat_settings(-6) == store.default_chat_settings  # unknown: tried, defaults
+        assert not store.available
+        put_sqlite_file_back(path)
+    finally:
+        await store.close()
