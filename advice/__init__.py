@@ -17,6 +17,7 @@ from advice.compose import (
     SAD_STREAK_WINDOW_DAYS,
     compose,
     confidence_level,
+    uses_sad_streak,
 )
 from advice.emotions import KNOWN_EMOTIONS
 from advice.language import resolve_language, supported_languages
@@ -51,4 +52,5 @@ __all__ = [
     "short_date",
     "supported_languages",
     "text",
+    "uses_sad_streak",
 ]

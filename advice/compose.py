@@ -37,6 +37,12 @@ def confidence_level(confidence: float) -> str:
     return "low"
 
 
+def uses_sad_streak(analysis: Analysis) -> bool:
+    """Whether ``compose`` reads ``context.sad_streak`` for this analysis (the wellbeing check needs a sad face):
+    the caller looks the streak up only then."""
+    return any(canonical(face.top_emotion) == "sadness" for face in analysis.faces)
+
+
 def compose(analysis: Analysis, context: AdviceContext, rng: random.Random | None = None) -> Reply:
     """Shelly's reply to a photo. When others can read along (group chat or several faces), negative moods
     are never named per person: they get a gentle mood line and collective advice. The first
@@ -69,7 +75,7 @@ def compose(analysis: Analysis, context: AdviceContext, rng: random.Random | Non
     emotions = [canonical(face.top_emotion) for face in faces]
     group_line = _group_line(corpus, emotions, rng) if len(faces) > 1 else None
     wellbeing_line = None
-    if context.sad_streak >= SAD_STREAK_THRESHOLD and "sadness" in emotions:
+    if context.sad_streak >= SAD_STREAK_THRESHOLD and uses_sad_streak(analysis):
         pool = corpus.wellbeing["group" if context.in_group else "solo"]
         wellbeing_id = pick([pool], recent, used, rng)
         used.append(wellbeing_id)

@@ -32,7 +32,15 @@ from typing import Protocol
 
 from cachetools import TTLCache
 
-from advice import RECENT_MEMORY, SAD_STREAK_WINDOW_DAYS, AdviceContext, Reply, compose, emotion_names
+from advice import (
+    RECENT_MEMORY,
+    SAD_STREAK_WINDOW_DAYS,
+    AdviceContext,
+    Reply,
+    compose,
+    emotion_names,
+    uses_sad_streak,
+)
 from advice import text as message_text
 from bot import group_rules
 from bot.gates import Cooldowns, RecentAdvice
@@ -252,7 +260,8 @@ class PhotoService:
         composing = time.perf_counter()
         context = AdviceContext(
             language=request.language, in_group=request.chat_type in GROUP_CHATS,
-            recent_ids=self.recent.get(request.chat_id), sad_streak=await self._sad_streak(request.subject_id),
+            recent_ids=self.recent.get(request.chat_id),
+            sad_streak=await self._sad_streak(request.subject_id) if uses_sad_streak(analysis) else 0,
         )
         if self.max_faces is not None:
             context = dataclasses.replace(context, max_faces=self.max_faces)

@@ -63,6 +63,7 @@ class _Job:
 
 
 TRIM_ABOVE_BYTES = 256 * 1024 * 1024  # an idle worker holds ~150 MB; ordinary photos stay below this
+WORKER_NICENESS = 10  # analyses yield the CPU to the main process: admission, "busy" replies and sends come first
 
 
 def _resident_bytes() -> int:
@@ -81,6 +82,7 @@ def _release_memory() -> None:
 
 def _process_main(conn: Connection, factory: PipelineFactory, config: PipelineConfig) -> None:
     """Worker process: build once, report ready (or the startup error), then serve jobs until None."""
+    os.nice(WORKER_NICENESS)
     try:
         pipeline = factory(config)
     except BaseException as exc:

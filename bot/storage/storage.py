@@ -20,7 +20,7 @@ from bot.storage.chatref import ChatRefs
 from bot.storage.database import Database
 from bot.storage.errors import StorageUnavailable
 from bot.storage.journal import Journal, default_journal_path
-from bot.storage.preferences import Preferences
+from bot.storage.preferences import FRESH_S, Preferences
 from bot.storage.pseudonym import Pseudonymizer
 from bot.storage.pulse import PulseStore
 from bot.storage.retention import Retention
@@ -59,6 +59,7 @@ class Storage:
         close_timeout_s: float = CLOSE_TIMEOUT_S,
         journal_path: Path | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        fresh_s: float = FRESH_S,
     ) -> None:
         keys = Pseudonymizer(pseudonym_secret)
         self._db = Database(database_url, timeout_s=timeout_s, breaker_s=breaker_s)
@@ -70,7 +71,9 @@ class Storage:
             batch_size=batch_size,
         )
         refs = ChatRefs(pseudonym_secret)
-        self._preferences = Preferences(self._db, keys, self._writer, default_chat_settings or ChatSettings(), refs)
+        self._preferences = Preferences(
+            self._db, keys, self._writer, default_chat_settings or ChatSettings(), refs, fresh_s=fresh_s
+        )
         self._pulse = PulseStore(self._db, keys, refs)
         self._statistics = Statistics(self._db, keys, self._writer, clock)
         self._retention = Retention(
@@ -145,6 +148,7 @@ class Storage:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._preferences.close()
         await self._writer.close(self._close_timeout)
         await self._db.dispose()
 

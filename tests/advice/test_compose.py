@@ -17,6 +17,7 @@ from advice import (
     compose,
     confidence_level,
     text,
+    uses_sad_streak,
 )
 from advice.corpus import load
 from advice.emotions import KNOWN_EMOTIONS, NEGATIVE_EMOTIONS
@@ -196,6 +197,12 @@ def test_wellbeing_line_at_threshold(in_group: bool) -> None:
 def test_wellbeing_needs_a_sad_face_in_this_photo() -> None:
     reply = compose(single("happiness", 0.9), AdviceContext("en", False, sad_streak=10))
     assert reply.wellbeing_line is None
+    # the caller may skip looking up the streak exactly when compose would not use it
+    assert not uses_sad_streak(single("happiness", 0.9))
+    assert uses_sad_streak(single("sadness", 0.8))
+    crowd = analysis(face(0, **spread("happiness", 0.9)), face(1, **spread("sadness", 0.6)))
+    assert uses_sad_streak(crowd)
+    assert compose(crowd, AdviceContext("en", True, sad_streak=SAD_STREAK_THRESHOLD)).wellbeing_line is not None
 
 
 def test_wellbeing_avoids_recent_variant() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import event
 
 from advice import text as t
 from bot.metrics import Metrics
@@ -106,6 +107,23 @@ async def test_selfie_is_answered_with_picture_and_counted_once_even_when_redeli
     # a fresh service (a restart) sees the redelivered update once more: storage deduplicates it
     service(pool, storage).delivered(again)
     assert await counted(storage) == 1
+
+
+async def test_a_selfie_costs_no_database_query_on_the_way_to_its_answer(pool: Any, storage: Storage) -> None:
+    """Opt-out from memory, no sad face so no look-up of recent moods: the reply path reads nothing."""
+    svc = service(pool, storage)
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(storage.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        outcome = await svc.handle(request(3), returning(SELFIE))
+    finally:
+        event.remove(storage.engine.sync_engine, "before_cursor_execute", record)
+    assert outcome.kind is OutcomeKind.ANSWER and [e for e, _ in outcome.emotions] == ["happiness"]
+    assert sent == []
 
 
 async def test_an_answer_that_could_not_be_delivered_is_not_counted(pool: Any, storage: Storage) -> None:

@@ -82,6 +82,7 @@ async def test_non_admin_settings_refused_admin_switches_to_every_photo(harness:
     settings = await eventually(lambda: harness.storage.get_chat_settings(GROUP.id),
                                 lambda s: s.mode == "every_photo")
     assert settings.mode == "every_photo"
+    await emu.wait_for_calls("editMessageText", 1)  # the menu is edited after the settings are saved
     assert emu.bot_messages(GROUP.id)[1].get("edit_date")
 
     emu.user_sends_photo(GROUP, CARL, photos.jpeg(photos.astronaut_bgr()))

@@ -11,7 +11,7 @@ import pytest
 
 from inference.errors import AnalysisTimeout, CorruptImage, ModelMissing, PoolBusy, WorkerCrashed
 from inference.pipeline import PipelineConfig
-from inference.pool import InferencePool, PoolKind
+from inference.pool import WORKER_NICENESS, InferencePool, PoolKind
 from tests import photos
 from tests.inference.pool_helpers import scripted
 
@@ -32,6 +32,9 @@ async def test_real_photos_in_worker_processes(pipeline_config: PipelineConfig) 
         await kill_and_wait(pid)
         again = await pool.analyze(photos.jpeg(photos.group_photo()))
         assert len(again.faces) == 3 and pool.worker_pids != [pid]
+        # analyses yield the CPU to the main process (admission, "busy" replies, sends)
+        (fresh,) = pool.worker_pids
+        assert os.getpriority(os.PRIO_PROCESS, fresh) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)
 
 
 async def kill_and_wait(pid: int) -> None:
