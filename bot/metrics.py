@@ -22,8 +22,11 @@ class Metrics:
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32), registry=r)
         self.photo_stage = Histogram(
             "shelly_photo_stage_seconds", "Time a photo spends in each stage: gate (settings, opt-out, cooldown), "
-            "download, pool (queue + analysis), compose, send", ["stage"],
+            "download, pool (queue + analysis), download_more and pool_more (a bigger copy read again), compose, send",
+            ["stage"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16), registry=r)
+        self.escalations = Counter("shelly_photo_escalations", "Photos read again from a bigger copy, by why: "
+                                   "no_face, small_face", ["reason"], registry=r)
         self.queue_depth = Gauge("shelly_inference_queue_depth", "Photos waiting in the inference pool",
                                  registry=r)
         self.storage_pending = Gauge("shelly_storage_buffer_pending", "Mood events waiting to be written",

@@ -1,5 +1,12 @@
-"""The Telegram side of the photo flow: download with retries, a chat action only for slow answers, and
-sending an ``Outcome`` with retries and a text fallback.
+"""The Telegram side of the photo flow: which photo size to download, download with retries, a chat action only
+for slow answers, and sending an ``Outcome`` with retries and a text fallback.
+
+**Sizes.** Telegram keeps a photo in sizes whose longer side is 90, 320, 800 and 1280 px (or the original, when
+smaller). Shelly downloads the 800 px size first (:func:`pick_photo_size`): it is chosen by the longer side, as
+Telegram makes them, so a 16:9 photo (800×450) or a panorama gets it too. A face that fills much of the picture
+is read as well from it as from the 1280 px size, for less download and decoding. :func:`more_pixels` offers the
+1280 px size as a second download, which ``bot.photo_service`` takes only when the first reading found no face or
+a small one. Image documents have one size: no second download.
 
 Transient failures are ``telegram.error.NetworkError`` (PTB raises it for 5xx answers, dropped connections
 and, as its subclass ``TimedOut``, timeouts): retried ``attempts`` times with doubling backoff. ``RetryAfter``
@@ -19,13 +26,15 @@ from typing import Any, TypeVar
 from telegram import Chat, InlineKeyboardMarkup, Message, PhotoSize
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
-from bot.photo_service import FetchFailed, FetchRefused, Outcome, OutcomeKind
+from bot.photo_service import Fetch, FetchFailed, FetchRefused, Outcome, OutcomeKind
 from bot.render import MESSAGE_LIMIT, photo_reply, split_message
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MIN_DETECTION_SIDE = 640  # the smallest photo size whose shorter side is at least this is big enough
+FIRST_PHOTO_SIDE = 800  # longer side of the size read first (Telegram's "x" size)
+MORE_PHOTO_SIDE = 1280  # longer side of the size read again (Telegram's "y"); the detector looks at ≤ 960 px
+MORE_PIXELS_MIN_GAIN = 1.25  # a second size only this much bigger (longer side) is not worth a second reading
 TELEGRAM_GET_FILE_LIMIT = 20 * 1024 * 1024
 CHAT_ACTION_AFTER_S = 1.0  # fast answers (most) never show "sending photo…"
 CHAT_ACTION_EVERY_S = 4.5  # Telegram shows an action for ~5 s
@@ -53,17 +62,25 @@ async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy) ->
     raise AssertionError("unreachable")
 
 
-def pick_photo_size(sizes: Sequence[PhotoSize], min_side: int = MIN_DETECTION_SIDE) -> PhotoSize:
-    """The smallest size whose shorter side is at least ``min_side``; the largest if none is."""
+def pick_photo_size(sizes: Sequence[PhotoSize], longest_side: int = FIRST_PHOTO_SIDE) -> PhotoSize:
+    """The smallest size whose longer side is at least ``longest_side``; the largest if none is."""
     ordered = sorted(sizes, key=lambda s: (s.width * s.height, s.file_size or 0))
     for size in ordered:
-        if min(size.width, size.height) >= min_side:
+        if max(size.width, size.height) >= longest_side:
             return size
     return ordered[-1]
 
 
+def larger_photo_size(sizes: Sequence[PhotoSize], first: PhotoSize, min_gain: float = MORE_PIXELS_MIN_GAIN,
+                      longest_side: int = MORE_PHOTO_SIDE) -> PhotoSize | None:
+    """The size to read again after ``first`` (the smallest whose longer side is at least ``longest_side``, else
+    the largest), or ``None`` when it is not ``min_gain`` times bigger than ``first`` (on the longer side)."""
+    more = pick_photo_size(sizes, longest_side)
+    return more if max(more.width, more.height) >= min_gain * max(first.width, first.height) else None
+
+
 async def download(message: Message, max_bytes: int, policy: RetryPolicy) -> bytes:
-    """The photo (a big-enough size) or image document of ``message``.
+    """The photo (its first size, :func:`pick_photo_size`) or image document of ``message``.
 
     Raises ``FetchRefused`` for files Shelly does not read (known from metadata, before downloading) and
     ``FetchFailed`` when getFile or the download still fails after the retries."""
@@ -79,6 +96,23 @@ async def download(message: Message, max_bytes: int, policy: RetryPolicy) -> byt
         if mime and not mime.startswith("image/") and mime.startswith(_NON_IMAGE_PREFIXES):
             raise FetchRefused("unsupported")
         media = document
+    return await _download(media, limit, policy)
+
+
+def more_pixels(message: Message, max_bytes: int, policy: RetryPolicy) -> Fetch | None:
+    """The download of a bigger size of ``message``'s photo (:func:`larger_photo_size`), for a second reading;
+    ``None`` for documents, photos without a much bigger size, and a bigger size over the size limit."""
+    if not message.photo:
+        return None
+    limit = min(TELEGRAM_GET_FILE_LIMIT, max_bytes)
+    more = larger_photo_size(message.photo, pick_photo_size(message.photo))
+    if more is None or (more.file_size is not None and more.file_size > limit):
+        return None
+    return lambda: _download(more, limit, policy)
+
+
+async def _download(media: Any, limit: int, policy: RetryPolicy) -> bytes:
+    """``media`` (a ``PhotoSize`` or ``Document``) downloaded with retries; see :func:`download`."""
     if media.file_size is not None and media.file_size > limit:
         raise FetchRefused("too_large")
 

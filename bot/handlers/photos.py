@@ -12,7 +12,7 @@ from telegram.constants import ChatAction
 
 from bot.deps import get_deps
 from bot.handlers.common import Context, chat_settings_and_language, reply, t
-from bot.handlers.delivery import chat_action_if_slow, download, send_outcome
+from bot.handlers.delivery import chat_action_if_slow, download, more_pixels, send_outcome
 from bot.handlers.details import details_keyboard, remember_details
 from bot.handlers.group_controls import request_facts
 from bot.photo_service import PhotoRequest
@@ -92,7 +92,9 @@ async def analyze_and_reply(
     )
     action = ChatAction.UPLOAD_PHOTO if chat_settings.annotate else ChatAction.TYPING
     async with chat_action_if_slow(target, action, d.retry):
-        outcome = await d.photos.handle(request, lambda: download(target, d.settings.max_image_bytes, d.retry))
+        max_bytes = d.settings.max_image_bytes
+        outcome = await d.photos.handle(request, lambda: download(target, max_bytes, d.retry),
+                                        fetch_more=more_pixels(target, max_bytes, d.retry))
 
     def remember(sent: Message) -> None:  # the "details" button: top-3 moods per face, kept in memory only
         remember_details(context, sent.chat_id, sent.message_id, outcome.faces)

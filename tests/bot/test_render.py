@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from telegram import PhotoSize
-
-from bot.handlers.delivery import pick_photo_size
 from bot.handlers.photos import is_mood_command
 from bot.render import CAPTION_LIMIT, MESSAGE_LIMIT, photo_reply, split_message
 
@@ -25,14 +22,6 @@ def test_long_text_gets_short_caption_and_follow_ups_within_limits() -> None:
 def test_split_message_without_spaces_still_respects_limit() -> None:
     chunks = split_message("a" * 10000)
     assert [len(c) for c in chunks] == [4096, 4096, 1808]
-
-
-def test_pick_smallest_big_enough_photo_size() -> None:
-    sizes = [PhotoSize(f"f{w}", f"u{w}", w, int(w * 0.75)) for w in (90, 320, 800, 1280)]
-    assert pick_photo_size(sizes).width == 1280  # 800x600: the shorter side is below 640
-    sizes = [PhotoSize(f"f{w}", f"u{w}", w, w) for w in (90, 320, 800, 1280)]
-    assert pick_photo_size(sizes).width == 800
-    assert pick_photo_size(sizes[:2]).width == 320  # none is big enough: the largest
 
 
 def test_mood_command_detection() -> None:

@@ -27,11 +27,13 @@ async def test_selfie_in_private_chat_gets_annotated_photo_and_happy_caption(har
     assert picture.size[0] > 100
     caption = answer["caption"].lower()
     assert "happ" in caption, caption
-    # the smallest big-enough size was downloaded, not the largest
+    # the 800 px size (longer side) was downloaded, once: the face is big there, so the 1280 px size is not
+    # fetched for a second reading (tests/e2e/test_photo_sizes.py has the cases that fetch it)
     sizes = sent["photo"]
-    wanted = min((s for s in sizes if min(s["width"], s["height"]) >= 640), key=lambda s: s["width"])
+    wanted = min((s for s in sizes if max(s["width"], s["height"]) >= 800), key=lambda s: s["width"])
     assert wanted["width"] == 800 and len(sizes) == 4
     assert [c["file_id"] for c in emu.calls("getFile")] == [wanted["file_id"]]
+    assert len(emu.calls("file")) == 1
     summary = await eventually(lambda: harness.storage.user_summary(ANN.id), lambda s: s.total > 0)
     assert summary.total == 1 and summary.counts.get("happiness") == 1
 
