@@ -74,8 +74,9 @@ class Corpus:
     commands: Mapping[str, Mapping[str, str]]  # scope -> command -> description
 
 
+@cache
 def available_languages() -> tuple[str, ...]:
-    """Language codes that have a corpus file, sorted."""
+    """Language codes that have a corpus file, sorted (read once: every message asks)."""
     root = resources.files(__package__)
     return tuple(sorted(p.name.removesuffix(".toml") for p in root.iterdir() if p.name.endswith(".toml")))
 
