@@ -24,13 +24,15 @@ The interface the bot uses::
     storage.available: bool        # False while the circuit breaker is open (for /healthz and metrics); also
                                    # .breaker_opened and .answered_without_database (counters since start)
 
-    await storage.is_opted_out(user_id) -> bool      # never raises, never waits past the deadline: without the
-                                                     # database it answers from memory (all opt-outs, loaded at
-                                                     # start and kept current)
+    await storage.is_opted_out(user_id) -> bool      # from memory, never waits: all opt-outs, loaded at start,
+                                                     # changed here at once, reloaded in the background every
+                                                     # 10 s (FRESH_S: other replicas' changes)
     await storage.set_opt_out(user_id, opted_out)    # opting out also drops that user's buffered events, and
                                                      # events of opted-out users are never written
     await storage.get_chat_settings(chat_id) -> ChatSettings   # defaults (cooldowns from Settings) if none stored;
-                                   # never raises: without the database, the last settings seen (or the defaults)
+                                   # from memory for 10 s after a read (FRESH_S), then read again, concurrent
+                                   # reads merged into one query; never raises: without the database, the last
+                                   # settings seen (or the defaults)
     await storage.recent_chat_settings(chat_id)   # the last settings this process read or saved; reads only if none
     await storage.save_chat_settings(chat_id, ChatSettings(...))   # ValueError on invalid values (.validate())
 
