@@ -66,7 +66,7 @@ class Analyzer(Protocol):
     """What the service needs from the inference pool (``inference.pool.InferencePool`` satisfies it)."""
 
     async def analyze(self, data: bytes, annotate: bool = True,
-                      label_names: Mapping[str, str] | None = None) -> Analysis: ...
+                      label_names: Mapping[str, str] | None = None, thorough: bool = True) -> Analysis: ...
 
 
 class MoodStore(Protocol):
@@ -263,7 +263,8 @@ class PhotoService:
         try:
             with self.metrics.photo_stage.labels("download").time():
                 data = await fetch()
-            analysis = await self._analyze(request, data, "pool")
+            # with a bigger copy to read next, the first look skips the full search for tiny or sideways faces
+            analysis = await self._analyze(request, data, "pool", thorough=fetch_more is None)
         except Exception as exc:
             kind, key = classify_failure(exc)
             self.metrics.errors.labels(type(exc).__name__).inc()
@@ -272,7 +273,7 @@ class PhotoService:
                           exc_info=not isinstance(exc, ie.ModelMissing))
             return self._notice(request, kind, key)
         if fetch_more is not None and (why := wants_more_pixels(analysis)) is not None:
-            analysis = await self._read_more(request, fetch_more, analysis, why)
+            analysis = await self._read_more(request, fetch_more, analysis, data, why)
         annotate = request.chat_settings.annotate
         composing = time.perf_counter()
         context = AdviceContext(
@@ -293,20 +294,23 @@ class PhotoService:
             model_version=analysis.model_version,
         )
 
-    async def _analyze(self, request: PhotoRequest, data: bytes, stage: str) -> Analysis:
+    async def _analyze(self, request: PhotoRequest, data: bytes, stage: str, thorough: bool = True) -> Analysis:
         annotate = request.chat_settings.annotate
         started = time.perf_counter()
         try:
             # the picture uses the reply's words for the moods, in the person's language
             return await self.analyzer.analyze(
-                data, annotate=annotate, label_names=emotion_names(request.language) if annotate else None)
+                data, annotate=annotate, label_names=emotion_names(request.language) if annotate else None,
+                thorough=thorough)
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.inference_latency.observe(elapsed)
             self.metrics.photo_stage.labels(stage).observe(elapsed)
 
-    async def _read_more(self, request: PhotoRequest, fetch_more: Fetch, first: Analysis, why: str) -> Analysis:
-        """The reading of the bigger copy; ``first`` when that fails, or finds no face where ``first`` did."""
+    async def _read_more(self, request: PhotoRequest, fetch_more: Fetch, first: Analysis, first_data: bytes,
+                         why: str) -> Analysis:
+        """The reading of the bigger copy; when that fails, the first reading, or, if that found no face (a quick
+        look), the full search on the first copy; ``first`` also when the bigger copy shows no face where it did."""
         self.metrics.escalations.labels(why).inc()
         try:
             with self.metrics.photo_stage.labels("download_more").time():
@@ -316,7 +320,13 @@ class PhotoService:
             self.metrics.errors.labels(type(exc).__name__).inc()
             log.warning("update %d: the bigger copy could not be read (%s); answering from the first",
                         request.update_id, type(exc).__name__)
-            return first
+            if first.faces:
+                return first
+            try:
+                return await self._analyze(request, first_data, "pool_more")
+            except Exception as again:
+                self.metrics.errors.labels(type(again).__name__).inc()
+                return first
         return second if second.faces or not first.faces else first
 
     async def _sad_streak(self, subject_id: int) -> int:

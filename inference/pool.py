@@ -41,7 +41,8 @@ PoolKind = Literal["process", "thread"]
 class PipelineLike(Protocol):
     """What a worker runs: anything with :meth:`Pipeline.analyze`'s synchronous signature (tests script one)."""
 
-    def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None) -> Analysis:
+    def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None,
+                thorough: bool = True) -> Analysis:
         ...
 
 
@@ -60,6 +61,7 @@ class _Job:
     annotate: bool
     label_names: dict[str, str] | None
     future: asyncio.Future[Analysis] = field(repr=False)
+    thorough: bool = True
 
 
 TRIM_ABOVE_BYTES = 256 * 1024 * 1024  # an idle worker holds ~150 MB; ordinary photos stay below this
@@ -97,9 +99,9 @@ def _process_main(conn: Connection, factory: PipelineFactory, config: PipelineCo
         if job is None:
             return
         conn.send(("started", None))  # from here on, a death of this worker is this job's doing
-        data, annotate, label_names = job
+        data, annotate, label_names, thorough = job
         try:
-            reply: tuple[str, Any] = ("ok", pipeline.analyze(data, annotate, label_names))
+            reply: tuple[str, Any] = ("ok", pipeline.analyze(data, annotate, label_names, thorough))
         except ShellyInferenceError as exc:
             reply = ("error", exc)
         except Exception as exc:  # unexpected: report it as a crash of this job, keep serving
@@ -158,7 +160,7 @@ class _ProcessWorker:
         if not self.process.is_alive():
             return ("dead", None)
         try:
-            self.conn.send((job.data, job.annotate, job.label_names))
+            self.conn.send((job.data, job.annotate, job.label_names, job.thorough))
         except (BrokenPipeError, OSError):
             return ("dead", None)
         status, _ = self._receive(timeout)
@@ -227,7 +229,7 @@ class _ThreadWorker:
     def _call(self, job: _Job) -> Analysis:
         assert self.pipeline is not None
         with self.lock:
-            return self.pipeline.analyze(job.data, job.annotate, job.label_names)
+            return self.pipeline.analyze(job.data, job.annotate, job.label_names, job.thorough)
 
     async def run(self, job: _Job, limit_s: float) -> Analysis:
         if self.stuck is not None:  # the thread is still busy: the next job's clock starts when it is free
@@ -312,15 +314,16 @@ class InferencePool:
             raise
         self._tasks = [asyncio.create_task(self._serve(worker)) for worker in self._workers]
 
-    async def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None
-                      ) -> Analysis:
+    async def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None,
+                      thorough: bool = True) -> Analysis:
         """Analyse one photo. ``label_names`` (model label -> word) localises the labels drawn on the
-        annotated picture; None draws the model's own (English) labels."""
+        annotated picture; None draws the model's own (English) labels. ``thorough=False``: see
+        :meth:`Pipeline.analyze` (for a first look at a reduced copy when a bigger one can be read next)."""
         if self._closed or not self._tasks:
             raise ShellyInferenceError("the inference pool is not running")
         future: asyncio.Future[Analysis] = asyncio.get_running_loop().create_future()
         try:
-            self._queue.put_nowait(_Job(data, annotate, dict(label_names) if label_names else None, future))
+            self._queue.put_nowait(_Job(data, annotate, dict(label_names) if label_names else None, future, thorough))
         except asyncio.QueueFull as exc:
             raise PoolBusy("too many photos at once; please try again in a moment") from exc
         return await future

@@ -20,8 +20,9 @@ class Detection:
 class FaceDetector(Protocol):
     name: str
 
-    def detect(self, bgr: np.ndarray) -> list[Detection]:
-        """All faces in an 8-bit BGR image."""
+    def detect(self, bgr: np.ndarray, thorough: bool = True) -> list[Detection]:
+        """All faces in an 8-bit BGR image. ``thorough=False`` lets a detector skip passes that only look for
+        faces smaller than its first pass can see (a caller that has a bigger copy of the image to look at next)."""
         ...
 
 

@@ -74,7 +74,7 @@ class CenterFaceDetector:
         self.target_face_px = target_face_px
         self.nms_iou = nms_iou
 
-    def detect(self, bgr: np.ndarray) -> list[Detection]:
+    def detect(self, bgr: np.ndarray, thorough: bool = True) -> list[Detection]:
         longest = max(bgr.shape[:2])
         first = min(self.first_size, _align_up(longest))
         boxes, marks, scores, factor = self.run_at(bgr, first, fast=True)
@@ -86,6 +86,8 @@ class CenterFaceDetector:
                 return self._finish(boxes, marks, scores, bgr.shape[1], bgr.shape[0])
             # just enough resolution to bring the smallest face found to ``target_face_px``, not the maximum
             second = min(second, _align_up(round(first * self.target_face_px / max(smallest, 1.0))))
+        elif not thorough:  # the float search for tiny faces is left to the caller's bigger copy
+            return []
         if second > first:
             b2, m2, s2, _ = self.run_at(bgr, second, fast=sized)
             boxes, marks = np.concatenate([boxes, b2]), np.concatenate([marks, m2])

@@ -24,7 +24,7 @@ class YuNetDetector:
         self.detector = cv2.FaceDetectorYN.create(str(model_path), "", (320, 320), threshold, nms_iou, 5000)
         self.max_side = max_side  # 0: run at the image's own size
 
-    def detect(self, bgr: np.ndarray) -> list[Detection]:
+    def detect(self, bgr: np.ndarray, thorough: bool = True) -> list[Detection]:  # one pass either way
         factor = 1.0
         if self.max_side:
             bgr, factor = shrink_to(bgr, self.max_side)

@@ -104,10 +104,12 @@ class Readings:
     def __init__(self, readings: Mapping[bytes, Analysis | Exception]) -> None:
         self.readings = readings
         self.seen: list[bytes] = []
+        self.thorough: list[bool] = []
 
     async def analyze(self, data: bytes, annotate: bool = True,
-                      label_names: Mapping[str, str] | None = None) -> Analysis:
+                      label_names: Mapping[str, str] | None = None, thorough: bool = True) -> Analysis:
         self.seen.append(data)
+        self.thorough.append(thorough)
         reading = self.readings[data]
         if isinstance(reading, Exception):
             raise reading
@@ -166,9 +168,17 @@ async def test_no_face_or_small_faces_are_read_again_from_the_bigger_size(first:
 
 
 async def test_without_a_bigger_size_there_is_no_second_reading() -> None:  # documents, small photos
-    downloads = Downloads()
-    outcome = await service(Readings({b"doc": analysis()})).handle(request(), downloads.of(b"doc"))
+    downloads, readings = Downloads(), Readings({b"doc": analysis()})
+    outcome = await service(readings).handle(request(), downloads.of(b"doc"))
     assert outcome.reason == "no_face" and downloads.calls == [b"doc"]
+    assert readings.thorough == [True]  # the only copy: the full search at once
+
+
+async def test_the_first_look_is_quick_and_without_the_bigger_copy_the_full_search_runs_on_the_first() -> None:
+    downloads, readings = Downloads(), Readings({b"800": analysis()})
+    outcome = await service(readings).handle(request(), downloads.of(b"800"), downloads.of(FetchFailed("502")))
+    assert readings.thorough == [False, True] and readings.seen == [b"800", b"800"]
+    assert outcome.kind is OutcomeKind.ANSWER and outcome.reason == "no_face"
 
 
 @pytest.mark.parametrize("failure", ["download", "analysis"])
@@ -197,8 +207,8 @@ class Direct:
         self.pipeline = pipeline
 
     async def analyze(self, data: bytes, annotate: bool = True,
-                      label_names: Mapping[str, str] | None = None) -> Analysis:
-        result: Analysis = self.pipeline.analyze(data, annotate=annotate, label_names=label_names)
+                      label_names: Mapping[str, str] | None = None, thorough: bool = True) -> Analysis:
+        result: Analysis = self.pipeline.analyze(data, annotate=annotate, label_names=label_names, thorough=thorough)
         return result
 
 

@@ -21,7 +21,7 @@ class FailingPool:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    async def analyze(self, data: bytes, annotate: bool = True, label_names: Any = None) -> Any:
+    async def analyze(self, data: bytes, annotate: bool = True, label_names: Any = None, thorough: bool = True) -> Any:
         raise self.error
 
 

@@ -14,7 +14,8 @@ from inference.types import Analysis
 class ScriptedPipeline:
     """Behaves according to the bytes it is given: b"crash", b"sleep:<s>", b"bad", anything else -> ok."""
 
-    def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None) -> Analysis:
+    def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None,
+                thorough: bool = True) -> Analysis:
         if data == b"crash":
             os._exit(3)
         if data.startswith(b"sleep:"):

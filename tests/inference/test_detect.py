@@ -64,6 +64,15 @@ def test_small_faces(detector: CenterFaceDetector, face_px: int) -> None:
     assert all(abs(d.box[1] + d.box[3] / 2 - (300 + face_px * 0.55)) < face_px for d in found)
 
 
+def test_a_quick_look_skips_only_the_tiny_face_search(detector: CenterFaceDetector) -> None:
+    """``thorough=False`` (a bigger copy will be read next): ordinary faces are found as before, faces only the
+    float search finds are left to the bigger copy."""
+    assert_boxes(detector.detect(photos.astronaut_bgr(), thorough=False), [ASTRONAUT])
+    assert len(detector.detect(photos.group_photo(), thorough=False)) == 3
+    tiny = photos.small_faces_photo(20)
+    assert len(detector.detect(tiny)) == 4 and detector.detect(tiny, thorough=False) == []
+
+
 @pytest.mark.parametrize("degrees", [30, 45])
 def test_tilted_faces_found_upright(detector: CenterFaceDetector, degrees: int) -> None:
     image = photos.rotated(photos.group_photo(), degrees)
