@@ -6,13 +6,13 @@ any Latin, Greek or Cyrillic script render correctly (OpenCV's Hershey fonts kno
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
 import cv2
-import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -25,7 +25,9 @@ ANNOTATED_SIDE = 1280  # Telegram shows photos at most 1280 px on the longest si
 
 @cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
+    spec = importlib.util.find_spec("matplotlib")  # the font file only: importing matplotlib costs a worker ~15 MB
+    assert spec is not None and spec.origin is not None, "matplotlib (a dependency) ships the DejaVu fonts"
+    path = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
     return ImageFont.truetype(str(path), size)
 
 

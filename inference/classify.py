@@ -9,7 +9,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnx
 import onnxruntime as ort
 
 from inference.align import CropSpec, crop_face
@@ -61,14 +60,14 @@ class EmotionClassifier:
                 f"emotion model {model_path} is missing: train and export it (`shelly train`), "
                 "or point SHELLY_EMOTION_MODEL at one; the face detector comes from `shelly setup-models`"
             )
-        meta = onnx.load(str(model_path), load_external_data=False).metadata_props
-        self.info = ModelInfo.from_metadata({p.key: p.value for p in meta}, str(model_path))
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        # the metadata from onnxruntime itself: importing ``onnx`` would cost every worker ~20 MB
+        self.info = ModelInfo.from_metadata(dict(self.session.get_modelmeta().custom_metadata_map), str(model_path))
         self.input_name = self.session.get_inputs()[0].name
 
     @property
