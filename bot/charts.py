@@ -14,14 +14,12 @@ import io
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 from advice import KNOWN_EMOTIONS, emotion_name, percent, quantity, resolve_language, short_date, text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # matplotlib is imported when the first chart is drawn: a bot that draws none never pays for it
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from bot.storage.types import MoodSummary
 
 SIZE_PX = 1080
@@ -91,6 +89,8 @@ def _trend(
     ticks = sorted({0, len(days) - 1, (len(days) - 1) // 2})
     ax.set_xticks(ticks, [short_date(days[i], language) for i in ticks])
     ax.set_xlim(-0.8, max(len(days), 7) - 0.2)
+    from matplotlib.ticker import MaxNLocator
+
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.set_title(text("chart_trend", language, days=days_shown), fontsize=24, color=INK, loc="left")
 
@@ -106,6 +106,9 @@ def render_mood_chart(summary: MoodSummary, title: str, language: str = "en", da
 def mood_chart_figure(summary: MoodSummary, title: str, language: str = "en", days: int = 30) -> Figure:
     """The figure behind :func:`render_mood_chart` (its texts can be inspected)."""
     language = resolve_language(language)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(SIZE_PX / DPI, SIZE_PX / DPI), dpi=DPI, facecolor=BACKGROUND)
     FigureCanvasAgg(fig)
     fig.suptitle(title, fontsize=36, color=INK, fontweight="bold", y=0.97)

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cachetools import TTLCache
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from advice import KNOWN_EMOTIONS, emotion_name
 from bot.charts import BACKGROUND, COLOURS, DPI, EXTRA_COLOURS, INK
@@ -130,6 +128,9 @@ def render_face_details(faces: Sequence[HasEmotions], names: Mapping[str, str] =
     columns, rows = _layout(len(faces))
     top_px = _TITLE_PX if title else 30
     height_px = top_px + rows * _ROW_PX + _BOTTOM_PX
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # on first use (see bot.charts)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI, facecolor=BACKGROUND)
     canvas = FigureCanvasAgg(fig)
     if title:
