@@ -11,27 +11,14 @@ sizes were chosen by need), the 800 size alone, and — for scenes that ask for 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
-from benchmarks.detector import machine
+from benchmarks.detector import machine, median_ms
 from benchmarks.photos import pipeline_set
 from bot.emulator.payloads import photo_sizes
 from bot.photo_service import wants_more_pixels
 from bot.settings import get_settings
 from inference.pipeline import Pipeline, PipelineConfig
 from tests import photos
-
-
-def median_ms(work: Callable[[], object], repeats: int) -> float:
-    work()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:
