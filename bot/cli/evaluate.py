@@ -24,12 +24,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log", type=Path, default=None, help="training log.jsonl, for the learning-curve plot")
     parser.add_argument("--fit-temperature", action="store_true",
                         help="first fit each model's temperature on PublicTest and store it in its metadata")
+    parser.add_argument("--ensemble", action="store_true",
+                        help="also score the mean of the models' probabilities (an ensemble teacher)")
     parser.add_argument("--robustness", action="store_true",
                         help="also score the first model under photo degradations (robustness.md / .json)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.training.evaluate import Classifier, OnnxClassifier, evaluate, find_anchor, load_test_set, markdown
+    from inference.training.evaluate import (
+        Classifier,
+        MeanClassifier,
+        OnnxClassifier,
+        evaluate,
+        find_anchor,
+        load_test_set,
+        markdown,
+    )
     from inference.training.plots import confusion_png, learning_curves_png, reliability_png
 
     if not args.data.is_file():
@@ -47,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         OnnxClassifier(path, name=f"{path.parent.name}/{path.stem}" if stems.count(path.stem) > 1 else None)
         for path in args.models
     ]
+    if args.ensemble and len(models) > 1:
+        models.append(MeanClassifier([m for m in models if isinstance(m, OnnxClassifier)]))
     if args.anchor:
         models.append(find_anchor(args.anchor_venv))
     report = evaluate(models, test)
@@ -101,5 +113,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _flags(args: argparse.Namespace) -> str:
-    names = {"anchor": "--anchor", "fit_temperature": "--fit-temperature", "robustness": "--robustness"}
+    names = {"anchor": "--anchor", "ensemble": "--ensemble", "fit_temperature": "--fit-temperature",
+             "robustness": "--robustness"}
     return "".join(f" {flag}" for attr, flag in names.items() if getattr(args, attr))

@@ -139,6 +139,25 @@ class OnnxClassifier:
         }
 
 
+class MeanClassifier:
+    """The mean of several models' probabilities (same labels): what an ensemble teacher would give to distil.
+    Its latency is the sum of its members'."""
+
+    def __init__(self, members: Sequence[OnnxClassifier]) -> None:
+        if len({m.labels for m in members}) != 1:
+            raise ValueError("ensemble members must share their labels")
+        self.members = list(members)
+        self.labels = members[0].labels
+        self.name = "mean of " + " + ".join(m.name for m in members)
+
+    def predict(self, pixels: np.ndarray) -> np.ndarray:
+        return np.mean([m.predict(pixels) for m in self.members], axis=0)
+
+    def latency(self, pixels: np.ndarray) -> dict[str, float | None]:
+        each = [m.latency(pixels) for m in self.members]
+        return {key: sum(float(e[key] or 0.0) for e in each) for key in each[0]}
+
+
 def _median_ms(call: Any, repeats: int, warmup: int = 20) -> float:
     for i in range(warmup):
         call(i)

@@ -59,6 +59,16 @@ def test_train_export_and_eval(tmp_path: Path) -> None:
     for png in ("confusion-matrix.png", "calibration.png", "learning-curves.png"):
         assert (report_dir / png).stat().st_size > 1000
 
+    # --ensemble: the mean of the models' probabilities is scored too (an ensemble teacher's worth)
+    fp32 = out / "shelly-emotion-fp32.onnx"
+    args = parse(eval_command, [str(model), str(fp32), "--ensemble", "--data", str(npz), "--out", str(report_dir)])
+    assert eval_command.run(args) == 0
+    models = json.loads((report_dir / "results.json").read_text())["models"]
+    mean = models["mean of shelly-emotion + shelly-emotion-fp32"]
+    assert mean["protocols"]["ferplus8"]["n"] == 48
+    lat = mean["latency"]["batch1_ms_per_face"]
+    assert lat >= models["shelly-emotion"]["latency"]["batch1_ms_per_face"]
+
 
 def test_levers_teacher_and_warm_start_end_to_end(tmp_path: Path) -> None:
     npz = fake_npz(tmp_path / "fer.npz")
