@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks.photos import benchmark_set, matched, pipeline_set
 from inference.detect import Detection
 from inference.detect.centerface import CenterFaceDetector
 from inference.errors import ModelMissing
@@ -71,6 +72,30 @@ def test_a_quick_look_skips_only_the_tiny_face_search(detector: CenterFaceDetect
     assert len(detector.detect(photos.group_photo(), thorough=False)) == 3
     tiny = photos.small_faces_photo(20)
     assert len(detector.detect(tiny)) == 4 and detector.detect(tiny, thorough=False) == []
+
+
+def test_every_face_of_the_benchmark_scenes(detector: CenterFaceDetector) -> None:
+    """The scenes the speed benchmarks time (``benchmarks.vs_seeds``, ``benchmarks.detector``): a faster detector
+    must still find every face, and nothing where there is none."""
+    for name, image, truth in pipeline_set():
+        boxes = [d.box for d in detector.detect(image)]
+        assert matched(boxes, truth) == len(truth), name
+        assert truth or boxes == [], name
+    for name, image, count in benchmark_set():
+        assert len(detector.detect(image)) == count, name
+
+
+def test_the_tiny_face_search_confirms_weak_candidates_in_float(detector: CenterFaceDetector,
+                                                               centerface_model: Path) -> None:
+    """The int8 pass proposes; a candidate under the int8 threshold stays only if the float model agrees."""
+    tiny = photos.small_faces_photo(20)
+    boxes, marks, scores, _ = detector.run_at(tiny, 960, fast=True)
+    assert len(detector._finish(boxes, marks, scores, tiny.shape[1], tiny.shape[0])) < 4  # int8 alone misses some
+    assert len(detector.detect(tiny)) == 4
+    coffee = photos.coffee_bgr()
+    eager = CenterFaceDetector(centerface_model, propose_threshold=0.05)
+    assert len(eager.run_at(coffee, 608, fast=True, threshold=0.05)[2]) > 0  # something to confirm ...
+    assert eager.detect(coffee) == []  # ... which the float model turns down
 
 
 @pytest.mark.parametrize("degrees", [30, 45])
