@@ -5,7 +5,8 @@ last answer arrives, and the peak RSS of the bot's whole process tree (main + in
     python -m benchmarks.flood [--photos 100] [--side 7000] [--tree /path/to/other/checkout ...]
 
 ``--tree`` runs the same flood against other source trees first (e.g. the main branch as the anchor), each in
-its own ``shelly run`` process with that tree first on PYTHONPATH; this tree always runs last. Heavy photo: a
+its own ``shelly run`` process with that tree first on PYTHONPATH (and its own ``.venv`` when it has one); this
+tree always runs last. Heavy photo: a
 ``side``×``side`` RGBA PNG (a small real face on a plain canvas: small file, ~side² × 4 bytes decoded), sent
 as an image document so the emulator keeps it at full size (photos would be scaled like Telegram does).
 Bounded: ``--timeout`` seconds per run. Cooldowns off; Telegram's rate limits on (AIORateLimiter).
@@ -30,6 +31,7 @@ import cv2
 import numpy as np
 
 from advice import text as message_text
+from benchmarks import tree_python
 from bot.emulator import BotApiEmulator, Chat, User
 from tests import photos
 from tests.ports import free_port
@@ -109,7 +111,7 @@ async def flood(tree: Path, n: int, payload: bytes, timeout_s: float, workers: i
                "SHELLY_PSEUDONYM_SECRET": "flood-benchmark-secret-0123456789abcdef", "SHELLY_RATE_LIMITER": limiter}
         log_path = Path(tmp) / "bot.log"
         log_file = log_path.open("wb")
-        bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=tmp, env=env,
+        bot = await asyncio.create_subprocess_exec(tree_python(tree), "-m", "bot.cli", "run", cwd=tmp, env=env,
                                                    stderr=log_file, stdout=log_file)
         sampler = PeakSampler(bot.pid)
         try:

@@ -5,11 +5,12 @@ Scenarios (80 % selfies — one face, 1280×960 JPEG — and 20 % group photos o
   b  20 users × 10 photos, each user waiting for the previous answer
   c  a burst of 100 users sending one photo each at once, three times
 
-For each build (``--tree``: a checkout of this repository; several builds are run one after the other in ONE
-invocation so their figures are comparable) and each rate-limiter setting it prints: photos/s, reply latency
-p50/p95/p99 (from the user's send to the bot's answer: the annotated photo, or a "busy" text), the bot's own stage
-breakdown when the build exports ``shelly_photo_stage_seconds``, CPU seconds per answered photo for the whole
-process tree (main + inference workers, from /proc), peak RSS of that tree, and the number of "busy" replies.
+For each build (``--tree``: a checkout of this repository, run with its own ``.venv`` when it has one; several
+builds are run one after the other in ONE invocation so their figures are comparable) and each rate-limiter
+setting it prints: photos/s, reply latency p50/p95/p99 (from the user's send to the bot's answer: the annotated
+photo, or a "busy" text), the bot's own stage breakdown when the build exports ``shelly_photo_stage_seconds``,
+CPU seconds per answered photo for the whole process tree (main + inference workers, from /proc), peak RSS of
+that tree, and the number of "busy" replies.
 
     python -m benchmarks.load                                   # this checkout, limiter on and off
     python -m benchmarks.load --tree /path/to/old=before --tree .=after --limiter on
@@ -28,7 +29,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -40,6 +40,7 @@ import aiohttp
 import cv2
 import numpy as np
 
+from benchmarks import tree_python
 from bot.emulator import BotApiEmulator, Chat, User
 from tests import photos
 from tests.ports import free_port
@@ -272,7 +273,7 @@ async def run_build(tree: Path, label: str, limiter: bool, scenarios: list[str],
         SHELLY_JOURNAL_PATH=str(workdir / (label + "-journal.jsonl")),
     )
     log_path = workdir / f"{label}-{'limiter' if limiter else 'nolimiter'}.log"
-    proc = _start_bot(env, workdir, log_path)
+    proc = _start_bot(tree_python(tree), env, workdir, log_path)
     rows: list[dict[str, Any]] = []
     events = emu.subscribe()
     answers = Answers(busy_texts=_busy_texts())
@@ -314,9 +315,9 @@ async def run_build(tree: Path, label: str, limiter: bool, scenarios: list[str],
     return rows
 
 
-def _start_bot(env: dict[str, str], workdir: Path, log_path: Path) -> subprocess.Popen[bytes]:
+def _start_bot(python: str, env: dict[str, str], workdir: Path, log_path: Path) -> subprocess.Popen[bytes]:
     with open(log_path, "wb") as log:
-        return subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--mode", "polling"], cwd=workdir, env=env,
+        return subprocess.Popen([python, "-m", "bot.cli", "run", "--mode", "polling"], cwd=workdir, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
 
 
