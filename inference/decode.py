@@ -5,24 +5,39 @@ decoded), then a size-reduced decode where the format allows it (JPEG: 1/2, 1/4,
 then the decoded-memory budget (pixels × bytes a pixel in Pillow's mode: 4 for RGB, RGBA, CMYK, 32-bit; 2 for
 16-bit grey; 1 for 8-bit grey and palettes), then the decode, reduced at once (box filter) to just above the
 working size so the full-size copy is freed before any conversion, then EXIF orientation and mode conversion.
-Peak memory is therefore about the budget plus a working-size image, whatever the format.
+Peak memory is therefore about the budget plus a working-size image, whatever the format. A process pool also
+shares one slot for big decodes between its workers (:func:`share_big_decodes`), so the pool never holds more
+than one big picture's pixels at a time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from inference.errors import CorruptImage, EmptyImage, ImageTooLarge, TooManyPixels, UnsupportedImage
+from inference.memory import release_memory
 from inference.resize import shrink_to
 
 DEFAULT_WORKING_SIZE = 1600  # longest side after decoding; detection and crops never need more
 DEFAULT_MAX_DECODED_BYTES = 200 * 1024 * 1024  # 50 MP at 4 bytes a pixel
+BIG_DECODE_BYTES = 48 * 1024 * 1024  # a decode above this takes the shared slot (a big JPEG is drafted below it)
+_big_decode_slot: AbstractContextManager[Any] = contextlib.nullcontext()
+
+
+def share_big_decodes(slot: AbstractContextManager[Any]) -> None:
+    """Decodes in this process that need more than ``BIG_DECODE_BYTES`` hold ``slot`` (one shared by all the
+    workers of a pool) while the full-size pixels exist."""
+    global _big_decode_slot
+    _big_decode_slot = slot
 
 # bytes per pixel of Pillow's in-memory modes (every mode not listed takes 4: RGB is stored as RGBX); palette and
 # 1-bit images count their full-size RGB(A) conversion too (they cannot be averaged before it)
@@ -151,9 +166,13 @@ def decode_image(
     max_pixels: int,
     working_size: int = DEFAULT_WORKING_SIZE,
     max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+    hold: contextlib.ExitStack | None = None,
 ) -> DecodedImage:
     """Decode ``data`` (JPEG, PNG, WebP, GIF first frame, BMP, TIFF, HEIC/HEIF) into an upright BGR array
-    whose longest side is at most ``working_size``. Raises a typed :class:`inference.errors.ImageError`."""
+    whose longest side is at most ``working_size``. Raises a typed :class:`inference.errors.ImageError`.
+
+    A big picture takes the shared slot (:func:`share_big_decodes`) for its decode, or until ``hold`` closes when
+    given: the whole analysis of a big picture then runs alone among the pool's workers."""
     if not data:
         raise EmptyImage("the file is empty")
     if len(data) > max_bytes:
@@ -161,9 +180,7 @@ def decode_image(
     _register_heif()
     img = _open(data, max_pixels)
     try:
-        orientation = _orientation(img)
         w, h = img.size
-        original_size = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
         if img.format == "JPEG" and max(img.size) > working_size:
             # decode at 1/2, 1/4 or 1/8 straight from the DCT: much faster and less memory
             factor = working_size / max(w, h)
@@ -173,10 +190,19 @@ def decode_image(
                                 f"than the {max_decoded_bytes / 2**20:.0f} MB I allow")
         if getattr(img, "n_frames", 1) > 1:
             img.seek(0)
-        with warnings.catch_warnings():
+        big = decoded_bytes(img) > BIG_DECODE_BYTES
+        with contextlib.ExitStack() as decoding, warnings.catch_warnings():
+            if big:
+                holding = decoding if hold is None else hold
+                holding.enter_context(_big_decode_slot)
+                holding.callback(release_memory)  # LIFO: the memory goes back before the slot is let go
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img.load()
-        img = _reduce(img, working_size)
+            orientation = _orientation(img)  # only now: Pillow reads a PNG's EXIF by decoding the whole picture
+            img = _reduce(img, working_size)
+            if big:  # the full-size pixels are gone (only the reduced copy is referenced): give them back now
+                release_memory()
+        original_size = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
         if orientation != 1:
             img = img.transpose(_ORIENTATION[orientation])
         rgb = _to_rgb8(img)

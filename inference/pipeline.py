@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -95,7 +96,15 @@ class Pipeline:
         ``thorough=False`` skips the searches that only pay when the first detector pass found nothing: the
         float pass for tiny faces and the sideways rotations. For a first look at a reduced copy of a photo whose
         bigger copy is read next if no face was found (the bot's 800-px-first policy): a photo without faces then
-        costs one cheap look here instead of a full search at both sizes."""
+        costs one cheap look here instead of a full search at both sizes.
+
+        A big picture (see :func:`inference.decode.decode_image`) is analysed alone among the pool's workers: its
+        decode peak and the other workers' analyses never add up."""
+        with contextlib.ExitStack() as big_picture:
+            return self._analyze(data, annotate, label_names, thorough, big_picture)
+
+    def _analyze(self, data: bytes, annotate: bool, label_names: Mapping[str, str] | None, thorough: bool,
+                 big_picture: contextlib.ExitStack) -> Analysis:
         timings: dict[str, float] = {}
         start = clock = time.perf_counter()
 
@@ -106,7 +115,8 @@ class Pipeline:
             clock = now
 
         cfg = self.config
-        image = decode_image(data, cfg.max_image_bytes, cfg.max_image_pixels, cfg.working_size, cfg.max_decoded_bytes)
+        image = decode_image(data, cfg.max_image_bytes, cfg.max_image_pixels, cfg.working_size, cfg.max_decoded_bytes,
+                             big_picture)
         lap("decode")
         detections = self.find_faces(image.bgr, thorough)
         detections = sorted(detections, key=lambda d: -d.score)[: cfg.max_faces]

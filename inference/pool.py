@@ -8,7 +8,8 @@ that had already died (e.g. killed while idle) is known not to be at fault and i
 Transport is small: JPEG/PNG bytes in, an :class:`Analysis` (numbers and the annotated JPEG) out.
 Memory: after a job that left it above ``TRIM_ABOVE_BYTES``, a process worker returns freed heap to the
 system (``malloc_trim``) and reports its resident size; a worker above ``recycle_rss_mb`` (e.g. after a huge
-image) is replaced between jobs.
+image) is replaced between jobs. The workers share one slot for big decodes (:class:`BigDecodeSlot`): two of
+them never hold a big picture's full-size pixels at once.
 Why processes are the default is measured in docs/benchmarks.md ("Thread vs process pool").
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import multiprocessing as mp
 import os
@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from inference.decode import share_big_decodes
 from inference.errors import AnalysisTimeout, PoolBusy, ShellyInferenceError, WorkerCrashed
+from inference.memory import map_big_blocks_directly, release_memory, resident_bytes
 from inference.pipeline import Pipeline, PipelineConfig
 from inference.types import Analysis
 
@@ -68,23 +70,48 @@ TRIM_ABOVE_BYTES = 256 * 1024 * 1024  # an idle worker holds ~150 MB; ordinary p
 WORKER_NICENESS = 10  # analyses yield the CPU to the main process: admission, "busy" replies and sends come first
 
 
-def _resident_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):  # not Linux
-        return 0
+BIG_DECODE_WAIT_S = 10.0  # a worker waits at most this long for the big-decode slot, then decodes anyway
 
 
-def _release_memory() -> None:
-    """Give freed heap back to the system: glibc keeps it after a big image otherwise."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+class BigDecodeSlot:
+    """One big decode at a time across a process pool's workers (given to each at spawn). A worker killed while
+    holding it does not block the others: the pool reclaims the slot of a worker it replaces, and a wait longer
+    than ``BIG_DECODE_WAIT_S`` goes ahead (memory above the bound, rather than a photo without an answer)."""
+
+    def __init__(self, ctx: Any) -> None:
+        self._lock = ctx.Lock()
+        self._holder = ctx.Value("i", 0, lock=False)  # pid of the worker holding the slot, 0 when free
+        self._held = False
+
+    def __enter__(self) -> BigDecodeSlot:
+        self._held = self._lock.acquire(timeout=BIG_DECODE_WAIT_S)
+        if self._held:
+            self._holder.value = os.getpid()
+        else:
+            log.warning("waited %.0f s for the big-decode slot; decoding without it", BIG_DECODE_WAIT_S)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._held:
+            self._held = False
+            self._holder.value = 0
+            self._lock.release()
+
+    def reclaim(self, pid: int | None) -> None:
+        """Free the slot if ``pid`` (a worker that is gone) died holding it."""
+        if pid and self._holder.value == pid:
+            self._holder.value = 0
+            with contextlib.suppress(ValueError):
+                self._lock.release()
 
 
-def _process_main(conn: Connection, factory: PipelineFactory, config: PipelineConfig) -> None:
+def _process_main(conn: Connection, factory: PipelineFactory, config: PipelineConfig,
+                  big_decodes: BigDecodeSlot | None = None) -> None:
     """Worker process: build once, report ready (or the startup error), then serve jobs until None."""
     os.nice(WORKER_NICENESS)
+    map_big_blocks_directly()
+    if big_decodes is not None:
+        share_big_decodes(big_decodes)
     try:
         pipeline = factory(config)
     except BaseException as exc:
@@ -108,10 +135,10 @@ def _process_main(conn: Connection, factory: PipelineFactory, config: PipelineCo
             log.exception("analysis failed")
             reply = ("error", WorkerCrashed(f"analysis failed: {type(exc).__name__}"))
         del data, job
-        resident = _resident_bytes()
+        resident = resident_bytes()
         if resident > TRIM_ABOVE_BYTES:  # only after a big image: trimming costs 10-30 ms of re-faulted pages
-            _release_memory()
-            resident = _resident_bytes()
+            release_memory()
+            resident = resident_bytes()
         conn.send((*reply, resident))
 
 
@@ -123,8 +150,9 @@ class _Worker(Protocol):
 
 class _ProcessWorker:
     def __init__(self, factory: PipelineFactory, config: PipelineConfig, start_timeout: float,
-                 recycle_rss_mb: float) -> None:
+                 recycle_rss_mb: float, big_decodes: BigDecodeSlot | None = None) -> None:
         self.factory, self.config, self.start_timeout = factory, config, start_timeout
+        self.big_decodes = big_decodes
         self.recycle_bytes = recycle_rss_mb * 1024 * 1024
         self.resident = 0  # the worker's resident size after its last job, as it reported it
         self.recycled = 0
@@ -134,7 +162,8 @@ class _ProcessWorker:
 
     async def start(self) -> None:
         parent, child = self.ctx.Pipe()
-        self.process = self.ctx.Process(target=_process_main, args=(child, self.factory, self.config), daemon=True)
+        self.process = self.ctx.Process(target=_process_main, args=(child, self.factory, self.config, self.big_decodes),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.conn = parent
@@ -211,6 +240,8 @@ class _ProcessWorker:
             if process.is_alive():
                 process.kill()
                 await asyncio.to_thread(process.join, 5)
+            if self.big_decodes is not None:
+                self.big_decodes.reclaim(process.pid)
 
 
 class _ThreadWorker:
@@ -265,8 +296,9 @@ class InferencePool:
         self.config = config
         self.timeout_s = timeout_s
         self.kind = kind
+        big_decodes = BigDecodeSlot(mp.get_context("spawn")) if kind == "process" else None
         self._workers: list[_Worker] = [
-            _ProcessWorker(factory, config, start_timeout_s, recycle_rss_mb) if kind == "process"
+            _ProcessWorker(factory, config, start_timeout_s, recycle_rss_mb, big_decodes) if kind == "process"
             else _ThreadWorker(factory, config)
             for _ in range(max(1, workers))
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import struct
@@ -173,3 +174,47 @@ def test_exif_orientation_survives_the_reduced_decode() -> None:
     assert png.original_size == (3408, 1024) and png.bgr.shape[1] == 800
     ref = cv2.resize(upright, (800, png.bgr.shape[0]), interpolation=cv2.INTER_AREA)
     assert np.abs(png.bgr.astype(int) - ref.astype(int)).mean() < 10
+
+
+class SlotRecorder:
+    """Stands in for the pool's shared big-picture slot; records when it is taken and let go."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def __enter__(self) -> None:
+        self.events.append("slot taken")
+
+    def __exit__(self, *exc: object) -> None:
+        self.events.append("slot let go")
+
+
+def test_a_big_picture_takes_the_shared_slot_before_any_pixel_is_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow decodes a PNG whole to look for its EXIF: the orientation is read only inside the slot."""
+    from PIL import ImageFile
+
+    from inference import decode as decode_module
+    events: list[str] = []
+    load = ImageFile.ImageFile.load
+
+    def recording_load(self: ImageFile.ImageFile) -> object:
+        if self.size[0] > 1000:
+            events.append("pixels")
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    monkeypatch.setattr(decode_module, "_big_decode_slot", SlotRecorder(events))
+    monkeypatch.setattr(decode_module, "release_memory", lambda: events.append("memory released"))
+    big = pil_bytes(Image.new("RGBA", (4000, 4000), (200, 150, 100, 255)), "PNG")  # 64 MB decoded
+    assert decode(big).working_size == (1600, 1600)
+    assert events[0] == "slot taken" and "pixels" in events and events[-2:] == ["memory released", "slot let go"]
+
+    events.clear()  # an ordinary photo does not wait for anyone
+    decode(photos.jpeg(cv2.resize(photos.astronaut_bgr(), (1280, 960))))
+    assert "slot taken" not in events
+
+    events.clear()  # held by the caller (the pipeline) until its whole analysis is done
+    with contextlib.ExitStack() as analysis:
+        decode_image(big, 20 * MB, 50_000_000, 1600, 200 * MB, analysis)
+        assert events[0] == "slot taken" and "slot let go" not in events
+    assert events[-2:] == ["memory released", "slot let go"]

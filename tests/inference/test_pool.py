@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from inference.errors import AnalysisTimeout, CorruptImage, ModelMissing, PoolBusy, WorkerCrashed
 from inference.pipeline import PipelineConfig
-from inference.pool import WORKER_NICENESS, InferencePool, PoolKind
+from inference.pool import BIG_DECODE_WAIT_S, WORKER_NICENESS, InferencePool, PoolKind
 from tests import photos
 from tests.inference.pool_helpers import scripted
 
@@ -113,6 +115,25 @@ async def test_idle_workers_killed_then_jobs_rerun_once() -> None:
         # a worker that dies *while* analysing is the job's doing: no re-run, the job fails alone
         with pytest.raises(WorkerCrashed):
             await pool.analyze(b"crash")
+
+
+async def test_big_pictures_are_analysed_one_at_a_time() -> None:
+    """The workers share one slot for big pictures: their analyses never overlap (their memory never adds up),
+    while ordinary photos go on beside them."""
+    async with InferencePool(DUMMY, workers=2, queue_size=8, timeout_s=10, factory=scripted) as pool:
+        big = [pool.analyze(b"big:0.3") for _ in range(4)]
+        results = await asyncio.gather(*big, pool.analyze(b"ok"))
+        spans = sorted(tuple(float(t) for t in r.model_version.split(":")[1:]) for r in results[:4])
+        assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
+
+
+async def test_a_worker_killed_holding_the_big_picture_slot_does_not_block_the_others() -> None:
+    async with InferencePool(DUMMY, workers=2, queue_size=8, timeout_s=1.0, factory=scripted) as pool:
+        with pytest.raises(AnalysisTimeout):  # the worker is killed holding the slot; the pool reclaims it
+            await pool.analyze(b"big:60")
+        started = time.monotonic()
+        await pool.analyze(b"big:0")
+        assert time.monotonic() - started < BIG_DECODE_WAIT_S / 2
 
 
 async def test_label_names_reach_the_worker(pipeline_config: PipelineConfig) -> None:
