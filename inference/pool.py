@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from inference.decode import share_big_decodes
 from inference.errors import AnalysisTimeout, PoolBusy, ShellyInferenceError, WorkerCrashed
-from inference.memory import map_big_blocks_directly, release_memory, resident_bytes
+from inference.memory import release_memory, resident_bytes
 from inference.pipeline import Pipeline, PipelineConfig
 from inference.types import Analysis
 
@@ -109,7 +109,6 @@ def _process_main(conn: Connection, factory: PipelineFactory, config: PipelineCo
                   big_decodes: BigDecodeSlot | None = None) -> None:
     """Worker process: build once, report ready (or the startup error), then serve jobs until None."""
     os.nice(WORKER_NICENESS)
-    map_big_blocks_directly()
     if big_decodes is not None:
         share_big_decodes(big_decodes)
     try:
