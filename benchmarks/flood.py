@@ -6,10 +6,10 @@ last answer arrives, and the peak RSS of the bot's whole process tree (main + in
 
 ``--tree`` runs the same flood against other source trees first (e.g. the main branch as the anchor), each in
 its own ``shelly run`` process with that tree first on PYTHONPATH (and its own ``.venv`` when it has one); this
-tree always runs last. Heavy photo: a
-``side``×``side`` RGBA PNG (a small real face on a plain canvas: small file, ~side² × 4 bytes decoded), sent
-as an image document so the emulator keeps it at full size (photos would be scaled like Telegram does).
-Bounded: ``--timeout`` seconds per run. Cooldowns off; Telegram's rate limits on (AIORateLimiter).
+tree always runs last. Heavy photo: a ``side``×``side`` RGBA PNG (a small real face on a plain canvas: small
+file, ~side² × 4 bytes decoded), sent as an image document so the emulator keeps it at full size (photos would
+be scaled like Telegram does). Bounded: ``--timeout`` seconds per run. Cooldowns off; Telegram's rate limits
+on (AIORateLimiter).
 """
 
 from __future__ import annotations

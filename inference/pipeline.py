@@ -94,7 +94,7 @@ class Pipeline:
         """``label_names`` maps the model's labels to the words drawn on the picture (default: the labels).
 
         ``thorough=False`` skips the searches that only pay when the first detector pass found nothing: the
-        float pass for tiny faces and the sideways rotations. For a first look at a reduced copy of a photo whose
+        search for tiny faces and the sideways rotations. For a first look at a reduced copy of a photo whose
         bigger copy is read next if no face was found (the bot's 800-px-first policy): a photo without faces then
         costs one cheap look here instead of a full search at both sizes.
 
