@@ -31,6 +31,9 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size)
 
 
+Box = tuple[float, float, float, float]  # x1, y1, x2, y2 on the drawn picture
+
+
 def annotate(
     bgr: np.ndarray,
     faces: Sequence[Face],
@@ -41,8 +44,8 @@ def annotate(
 ) -> bytes:
     """JPEG of ``bgr`` (at most ``max_side`` px) with every face's number, top emotion (``label_names[label]``
     when given, else the model's label) and confidence. ``faces`` are in original coordinates; ``scale`` is
-    original/working per axis, as in :class:`inference.decode.DecodedImage`. In crowds, faces too small for
-    a whole label get their number only, so that no label hides another face."""
+    original/working per axis, as in :class:`inference.decode.DecodedImage`. A face whose whole label would cover
+    another face or another label gets its number only (the reply's text names every number's mood)."""
     small, factor = shrink_to(bgr, max_side)
     canvas = Image.fromarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
     draw = ImageDraw.Draw(canvas)
@@ -51,26 +54,47 @@ def annotate(
     font = _font(max(11, round(22 * unit)))
     width = max(1, round(3 * unit))
     pad = max(2, round(4 * unit))
-    for face in faces:
-        colour = _COLOURS[(face.index - 1) % len(_COLOURS)]
-        x, y, bw, bh = face.box
-        x1, y1 = x / scale[0] * factor, y / scale[1] * factor
-        x2, y2 = (x + bw) / scale[0] * factor, (y + bh) / scale[1] * factor
-        draw.rectangle((x1, y1, x2, y2), outline=colour, width=width)
-        label = f"{face.index}"
-        if face.emotions:
-            name = (label_names or {}).get(face.top_emotion, face.top_emotion)
-            full = f"{label} {name} {face.confidence:.0%}"
-            if len(faces) <= 8 or draw.textlength(full, font=font) <= 2 * (x2 - x1):
-                label = full
-        left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
+    rects = [(f.box[0] / scale[0] * factor, f.box[1] / scale[1] * factor, (f.box[0] + f.box[2]) / scale[0] * factor,
+              (f.box[1] + f.box[3]) / scale[1] * factor) for f in faces]
+
+    def place(text: str, rect: Box) -> Box:
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
         tw, th = right - left, bottom - top
-        box_top = y1 - th - 2 * pad
+        box_top = rect[1] - th - 2 * pad
         if box_top < 0:  # no room above the box: put the label inside its top edge
-            box_top = y1
-        box_left = min(max(0.0, x1), max(0.0, w - tw - 2 * pad))
-        draw.rectangle((box_left, box_top, box_left + tw + 2 * pad, box_top + th + 2 * pad), fill=colour)
-        draw.text((box_left + pad - left, box_top + pad - top), label, font=font, fill=(255, 255, 255))
+            box_top = rect[1]
+        box_left = min(max(0.0, rect[0]), max(0.0, w - tw - 2 * pad))
+        return (box_left, box_top, box_left + tw + 2 * pad, box_top + th + 2 * pad)
+
+    numbers = [f"{face.index}" for face in faces]
+    fulls = [f"{face.index} {(label_names or {}).get(face.top_emotion, face.top_emotion)} {face.confidence:.0%}"
+             if face.emotions else number for face, number in zip(faces, numbers, strict=True)]
+    labels = choose_labels(rects, [place(t, r) for t, r in zip(numbers, rects, strict=True)],
+                           [place(t, r) for t, r in zip(fulls, rects, strict=True)])
+    for i, face in enumerate(faces):
+        colour = _COLOURS[(face.index - 1) % len(_COLOURS)]
+        draw.rectangle(rects[i], outline=colour, width=width)
+        text = fulls[i] if labels[i] else numbers[i]
+        box = place(text, rects[i])
+        left, top, _, _ = draw.textbbox((0, 0), text, font=font)
+        draw.rectangle(box, fill=colour)
+        draw.text((box[0] + pad - left, box[1] + pad - top), text, font=font, fill=(255, 255, 255))
     out = io.BytesIO()
     canvas.save(out, "JPEG", quality=quality)
     return out.getvalue()
+
+
+def choose_labels(faces: Sequence[Box], number_boxes: Sequence[Box], full_boxes: Sequence[Box]) -> list[bool]:
+    """Per face, whether its whole label fits: it covers no other face and no label already chosen, nor any
+    other face's number (every face shows at least its number)."""
+    chosen: list[Box] = []
+    fits: list[bool] = []
+    for i, full in enumerate(full_boxes):
+        others = [box for j, box in enumerate(faces) if j != i] + [box for j, box in enumerate(number_boxes) if j > i]
+        fits.append(not any(boxes_overlap(full, box) for box in [*others, *chosen]))
+        chosen.append(full if fits[-1] else number_boxes[i])
+    return fits
+
+
+def boxes_overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
