@@ -57,26 +57,26 @@ def annotate(
     rects = [(f.box[0] / scale[0] * factor, f.box[1] / scale[1] * factor, (f.box[0] + f.box[2]) / scale[0] * factor,
               (f.box[1] + f.box[3]) / scale[1] * factor) for f in faces]
 
-    def place(text: str, rect: Box) -> Box:
+    def place(text: str, rect: Box) -> tuple[Box, float, float]:
+        """The label's box above ``rect``, and the text's own offset inside its bounding box."""
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
         tw, th = right - left, bottom - top
         box_top = rect[1] - th - 2 * pad
         if box_top < 0:  # no room above the box: put the label inside its top edge
             box_top = rect[1]
         box_left = min(max(0.0, rect[0]), max(0.0, w - tw - 2 * pad))
-        return (box_left, box_top, box_left + tw + 2 * pad, box_top + th + 2 * pad)
+        return (box_left, box_top, box_left + tw + 2 * pad, box_top + th + 2 * pad), left, top
 
     numbers = [f"{face.index}" for face in faces]
     fulls = [f"{face.index} {(label_names or {}).get(face.top_emotion, face.top_emotion)} {face.confidence:.0%}"
              if face.emotions else number for face, number in zip(faces, numbers, strict=True)]
-    labels = choose_labels(rects, [place(t, r) for t, r in zip(numbers, rects, strict=True)],
-                           [place(t, r) for t, r in zip(fulls, rects, strict=True)])
+    number_places = [place(t, r) for t, r in zip(numbers, rects, strict=True)]
+    full_places = [place(t, r) for t, r in zip(fulls, rects, strict=True)]
+    whole = choose_labels(rects, [p[0] for p in number_places], [p[0] for p in full_places])
     for i, face in enumerate(faces):
         colour = _COLOURS[(face.index - 1) % len(_COLOURS)]
         draw.rectangle(rects[i], outline=colour, width=width)
-        text = fulls[i] if labels[i] else numbers[i]
-        box = place(text, rects[i])
-        left, top, _, _ = draw.textbbox((0, 0), text, font=font)
+        text, (box, left, top) = (fulls[i], full_places[i]) if whole[i] else (numbers[i], number_places[i])
         draw.rectangle(box, fill=colour)
         draw.text((box[0] + pad - left, box[1] + pad - top), text, font=font, fill=(255, 255, 255))
     out = io.BytesIO()
