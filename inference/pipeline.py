@@ -91,7 +91,8 @@ class Pipeline:
 
     def analyze(self, data: bytes, annotate: bool = True, label_names: Mapping[str, str] | None = None,
                 thorough: bool = True) -> Analysis:
-        """``label_names`` maps the model's labels to the words drawn on the picture (default: the labels).
+        """``label_names`` maps the model's labels to the words drawn on the picture (default: the labels); a photo
+        without faces gets no picture.
 
         ``thorough=False`` skips the searches that only pay when the first detector pass found nothing: the
         search for tiny faces and the sideways rotations. For a first look at a reduced copy of a photo whose
@@ -136,7 +137,7 @@ class Pipeline:
             for i, (d, probs) in enumerate(zip(detections, emotions, strict=True), start=1)
         )
         annotated = None
-        if annotate:
+        if annotate and faces:  # nobody to draw: nobody is shown a picture without faces
             annotated = draw_annotations(image.bgr, faces, image.scale, label_names)
             lap("annotate")
         timings["total"] = round((time.perf_counter() - start) * 1000, 2)
