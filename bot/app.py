@@ -39,6 +39,7 @@ from bot.photo_service import PhotoService
 from bot.ratelimit_redis import make_rate_limiter
 from bot.settings import Settings
 from bot.storage.errors import StorageUnavailable
+from bot.telegram_http import AiohttpRequest
 from inference.pool import InferencePool
 
 if TYPE_CHECKING:
@@ -127,11 +128,9 @@ def build_application(
         .base_file_url(settings.telegram_base_file_url)
         # more than the photo service admits, so a photo beyond capacity reaches its gate and hears "busy"
         .concurrent_updates(max(1, settings.max_concurrent_updates))
-        .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(30)
-        .media_write_timeout(60)
-        .get_updates_read_timeout(35)
+        .request(AiohttpRequest(connect_timeout=10, read_timeout=15, write_timeout=30, media_write_timeout=60))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=10, read_timeout=35,
+                                            write_timeout=30))
         .build()
     )
 

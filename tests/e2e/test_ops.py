@@ -129,7 +129,7 @@ async def test_no_token_in_any_log_record(harness_factory, caplog) -> None:
     for record in caplog.records:
         assert secret not in record.getMessage()
     assert secret not in caplog.text
-    assert "httpx" in {r.name for r in caplog.records}  # the HTTP client logs were captured (and redacted)
+    assert "bot.telegram_http" in {r.name for r in caplog.records}  # the HTTP client's logs were captured too
 
 
 async def test_language_menu_switches_private_chat_to_german(harness: Harness) -> None:
