@@ -13,7 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("photos", nargs="+", type=Path, help="image files (JPEG, PNG, WebP, HEIC, ...)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of a summary")
     parser.add_argument("--annotate", type=Path, metavar="OUT.jpg",
-                        help="write the annotated picture here (with several photos: OUT-1.jpg, OUT-2.jpg, ...)")
+                        help="write the annotated picture of a photo with faces here "
+                             "(several photos: OUT-1.jpg, OUT-2.jpg, ...)")
 
 
 def annotated_path(out: Path, index: int, count: int) -> Path:

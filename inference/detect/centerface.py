@@ -7,10 +7,11 @@ smaller ones may have been missed.
 
 When ``shelly setup-models`` has derived the int8 model (``centerface-int8.onnx``, see
 :mod:`inference.detect.quantize`), every full-picture pass uses it. Its heatmap runs lower than the float
-model's on tiny faces, so the search for tiny faces (the first pass found none) is a cascade: the int8 pass
-at a low threshold proposes, candidates at the int8 threshold are kept, and each weaker one is confirmed or
-dropped by the float model on a small window around it. The float model's recall at a fraction of a float
-pass over the whole picture (measured in docs/benchmarks.md).
+model's on tiny faces, so the second, larger pass is a cascade: the int8 pass at a low threshold proposes,
+candidates at the int8 threshold are kept, and each weaker one is confirmed or dropped by the float model on a
+small window around it. The float model's recall at a fraction of a float pass over the whole picture, for the
+search for tiny faces (the first pass found none) and for faces much smaller than the smallest the first pass
+found (a plain int8 second pass missed some of those: ``python -m benchmarks.detector_margins``).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class CenterFaceDetector:
         elif not thorough:  # the search for tiny faces is left to the caller's bigger copy
             return []
         if second > first:
-            b2, m2, s2, _ = self.run_at(bgr, second, fast=True) if sized else self.search_tiny(bgr, second)
+            b2, m2, s2, _ = self.search_tiny(bgr, second)
             boxes, marks = np.concatenate([boxes, b2]), np.concatenate([marks, m2])
             scores = np.concatenate([scores, s2])
         return self._finish(boxes, marks, scores, bgr.shape[1], bgr.shape[0])
