@@ -128,3 +128,19 @@ async def test_lifecycle() -> None:
 def test_endpoint_names_the_method_never_the_token() -> None:
     assert endpoint(f"https://api.telegram.org/bot{TOKEN}/sendPhoto") == "sendPhoto"
     assert endpoint(f"https://api.telegram.org/file/bot{TOKEN}/photos/file_7.jpg") == "file"
+
+
+async def test_the_environments_proxy_is_used(server: tuple[str, list[dict[str, Any]]],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """As with httpx before: HTTP(S)_PROXY from the environment applies (here a local server plays the proxy)."""
+    base, seen = server
+    monkeypatch.setenv("HTTP_PROXY", base)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        status, _ = await request.do_request(f"http://telegram.invalid/bot{TOKEN}/getMe", "POST")
+    finally:
+        await request.shutdown()
+    assert status == 200 and seen[-1]["method"] == "getMe"
