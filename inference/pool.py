@@ -6,10 +6,10 @@ process worker that dies while analysing fails only its own job with :class:`Wor
 takes its place). A process worker acknowledges each job before working on it, so a job handed to a worker
 that had already died (e.g. killed while idle) is known not to be at fault and is re-run once on a fresh worker.
 Transport is small: JPEG/PNG bytes in, an :class:`Analysis` (numbers and the annotated JPEG) out.
-Memory: after a job that left it above ``TRIM_ABOVE_BYTES``, a process worker returns freed heap to the
-system (``malloc_trim``) and reports its resident size; a worker above ``recycle_rss_mb`` (e.g. after a huge
-image) is replaced between jobs. The workers share one slot for big decodes (:class:`BigDecodeSlot`): two of
-them never hold a big picture's full-size pixels at once.
+Memory: after a job that left it more than ``TRIM_GROWTH_BYTES`` above its size once warmed up, a process worker
+returns freed heap to the system (``malloc_trim``) and reports its resident size; a worker above
+``recycle_rss_mb`` (e.g. after a huge image) is replaced between jobs. The workers share one slot for big decodes
+(:class:`BigDecodeSlot`): two of them never hold a big picture's full-size pixels at once.
 Why processes are the default is measured in docs/benchmarks.md ("Thread vs process pool").
 """
 
@@ -66,7 +66,10 @@ class _Job:
     thorough: bool = True
 
 
-TRIM_ABOVE_BYTES = 256 * 1024 * 1024  # an idle worker holds ~150 MB; ordinary photos stay below this
+# Ordinary photos grow a warmed-up worker by ~70-90 MB (its heap, and the pages of its libraries it touches); a big
+# picture by hundreds. Relative, because a fixed size was crossed by every job on a machine whose warmed-up worker
+# held 195 MB: a trim after each job then cost ~2.5 ms of system time per photo in re-faulted pages.
+TRIM_GROWTH_BYTES = 128 * 1024 * 1024
 WORKER_NICENESS = 10  # analyses yield the CPU to the main process: admission, "busy" replies and sends come first
 
 
@@ -116,6 +119,7 @@ def _process_main(conn: Connection, factory: PipelineFactory, config: PipelineCo
     except BaseException as exc:
         conn.send(("error", exc))
         return
+    trim_above = resident_bytes() + TRIM_GROWTH_BYTES
     conn.send(("ready", None))
     while True:
         try:
@@ -135,7 +139,7 @@ def _process_main(conn: Connection, factory: PipelineFactory, config: PipelineCo
             reply = ("error", WorkerCrashed(f"analysis failed: {type(exc).__name__}"))
         del data, job
         resident = resident_bytes()
-        if resident > TRIM_ABOVE_BYTES:  # only after a big image: trimming costs 10-30 ms of re-faulted pages
+        if resident > trim_above:  # only after a big image: trimming costs 10-30 ms of re-faulted pages
             release_memory()
             resident = resident_bytes()
         conn.send((*reply, resident))
