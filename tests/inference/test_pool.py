@@ -15,7 +15,7 @@ from inference.errors import AnalysisTimeout, CorruptImage, ModelMissing, PoolBu
 from inference.pipeline import PipelineConfig
 from inference.pool import BIG_DECODE_WAIT_S, WORKER_NICENESS, InferencePool, PoolKind
 from tests import photos
-from tests.inference.pool_helpers import scripted
+from tests.inference.pool_helpers import counting_trims, scripted
 
 pytestmark = pytest.mark.timeout(120)
 DUMMY = PipelineConfig(detector="centerface", detector_model=Path("unused"), emotion_model=Path("unused"))
@@ -134,6 +134,19 @@ async def test_a_worker_killed_holding_the_big_picture_slot_does_not_block_the_o
         started = time.monotonic()
         await pool.analyze(b"big:0")
         assert time.monotonic() - started < BIG_DECODE_WAIT_S / 2
+
+
+async def test_a_worker_trims_its_heap_only_after_growing_well_beyond_its_warmed_up_size() -> None:
+    """Ordinary jobs leave the heap alone (a trim costs re-faulted pages on the next photo); a job that left the
+    worker ``TRIM_GROWTH_BYTES`` bigger than when it was ready gives memory back."""
+    async with InferencePool(DUMMY, workers=1, queue_size=4, timeout_s=10, factory=counting_trims,
+                             recycle_rss_mb=4000) as pool:
+        for _ in range(5):
+            await pool.analyze(b"ok")
+        await pool.analyze(b"grow:60")
+        assert (await pool.analyze(b"trims")).model_version == "trims-0"
+        await pool.analyze(b"grow:100")  # 160 MB more than when ready
+        assert (await pool.analyze(b"trims")).model_version == "trims-1"
 
 
 async def test_label_names_reach_the_worker(pipeline_config: PipelineConfig) -> None:
