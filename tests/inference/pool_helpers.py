@@ -61,5 +61,5 @@ def counting_trims(config: PipelineConfig) -> ScriptedPipeline:
     def count() -> None:
         _trims[0] += 1
 
-    inference.pool.release_memory = count  # type: ignore[assignment]  # this worker process only
+    inference.pool.release_memory = count  # this worker process only
     return ScriptedPipeline()
