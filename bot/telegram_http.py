@@ -14,12 +14,15 @@ import contextlib
 import logging
 import math
 import time
+from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ class AiohttpRequest(BaseRequest):
     aiohttp has no write timeout of its own: a request as a whole is bounded by the sum of its four timeouts, so a
     stalled upload ends in ``TimedOut`` like a stalled read."""
 
-    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_read", "_session", "_write")
+    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_proxy_for", "_read", "_session", "_write")
 
     def __init__(self, *, connection_pool_size: int = 256, read_timeout: float | None = 5.0,
                  write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
@@ -39,6 +42,7 @@ class AiohttpRequest(BaseRequest):
         self._read, self._write, self._connect, self._pool = read_timeout, write_timeout, connect_timeout, pool_timeout
         self._media_write = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxy_for: dict[tuple[str, str], tuple[URL | None, aiohttp.BasicAuth | None]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -47,9 +51,9 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size)
-            # trust_env: HTTPS_PROXY / NO_PROXY from the environment apply, as they did with httpx
             self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT},
-                                                  timeout=aiohttp.ClientTimeout(total=None), trust_env=True)
+                                                  timeout=aiohttp.ClientTimeout(total=None))
+            self._proxy_for = {}
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -87,7 +91,9 @@ class AiohttpRequest(BaseRequest):
         started = time.perf_counter()
         try:
             async with asyncio.timeout(overall):
-                async with self._session.request(method, url, data=body, timeout=timeout) as response:
+                proxy, proxy_auth = self._proxy(url)
+                async with self._session.request(method, url, data=body, timeout=timeout, proxy=proxy,
+                                                 proxy_auth=proxy_auth) as response:
                     status, content = response.status, await response.read()
         except TimeoutError as err:  # asyncio's and aiohttp's ServerTimeoutError/ConnectionTimeoutError alike
             log.debug("%s %s: timed out", method, endpoint(url))
@@ -98,6 +104,18 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(err).__name__}: {str(err).replace(url, '<url>')}") from err
         log.debug("%s %s: %d in %.1f ms", method, endpoint(url), status, (time.perf_counter() - started) * 1000)
         return status, content
+
+    def _proxy(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        """HTTP(S)_PROXY / NO_PROXY (and a proxy's ~/.netrc login) from the environment, as with httpx; looked up
+        once per host, not per request (aiohttp's ``trust_env`` does that in a thread on every request)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxy_for:
+            try:
+                self._proxy_for[key] = get_env_proxy_for_url(URL(url))
+            except LookupError:  # no proxy for this URL
+                self._proxy_for[key] = (None, None)
+        return self._proxy_for[key]
 
 
 def endpoint(url: str) -> str:
