@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from benchmarks.detector import machine
+from benchmarks.photos import Truth, matched
 from bot.settings import MODELS_DIR
 from inference.detect.centerface import CenterFaceDetector
 from tests import photos
@@ -31,7 +32,6 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "search at ≤ 800 px": {"second_size": 800},
     "both (28 px, 800)": {"target_face_px": 28.0, "second_size": 800},
 }
-Truth = list[tuple[float, float, float]]  # centre x, centre y, face size
 
 
 def scene(sizes: list[int], seed: int) -> tuple[np.ndarray, Truth]:
@@ -60,19 +60,6 @@ def scenes() -> list[tuple[str, np.ndarray, Truth]]:
     return out
 
 
-def found(boxes: list[tuple[float, float, float, float]], truth: Truth) -> tuple[int, int]:
-    """(true faces some box (x, y, w, h) is centred on, boxes on no face)."""
-    left, hits = list(range(len(boxes))), 0
-    for cx, cy, size in truth:
-        for i in left:
-            bx, by, bw, bh = boxes[i]
-            if np.hypot(bx + bw / 2 - cx, by + bh / 2 - cy) < 0.75 * size:
-                left.remove(i)
-                hits += 1
-                break
-    return hits, len(left)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=MODELS_DIR / "centerface.onnx")
@@ -89,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         cells = []
         for setting, detector in detectors.items():
             start = time.perf_counter()
-            hits, extra = found([d.box for d in detector.detect(image)], truth)
+            boxes = [d.box for d in detector.detect(image)]
+            hits = matched(boxes, truth, within=0.75)
+            extra = len(boxes) - hits
             totals[setting][2] += time.perf_counter() - start
             totals[setting][0] += hits
             totals[setting][1] += extra

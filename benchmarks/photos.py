@@ -124,14 +124,15 @@ def _flipped(truth: Truth, image: np.ndarray) -> Truth:
     return [(image.shape[1] - 1 - x, y, s) for x, y, s in truth]
 
 
-def matched(found: list[tuple[float, float, float, float]], truth: Truth) -> int:
-    """How many true faces some box (x, y, w, h) is centred on (within half a face); each box counts once."""
+def matched(found: list[tuple[float, float, float, float]], truth: Truth, within: float = 0.5) -> int:
+    """How many true faces some box (x, y, w, h) is centred on (within ``within`` of a face, default half); each
+    box counts once."""
     left = list(range(len(found)))
     hits = 0
     for x, y, s in truth:
         for i in left:
             bx, by, bw, bh = found[i]
-            if np.hypot(bx + bw / 2 - x, by + bh / 2 - y) < 0.5 * s:
+            if np.hypot(bx + bw / 2 - x, by + bh / 2 - y) < within * s:
                 left.remove(i)
                 hits += 1
                 break

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.detector_margins import found as margin_found
 from benchmarks.detector_margins import scene as margin_scene
 from benchmarks.photos import benchmark_set, matched, pipeline_set
 from inference.detect import Detection
@@ -125,4 +124,4 @@ def test_faces_much_smaller_than_the_smallest_found_first(detector: CenterFaceDe
     ones (a plain int8 second pass found 7 of these 9; ``python -m benchmarks.detector_margins``)."""
     image, truth = margin_scene(sizes * 3, seed=sizes[0] + 1)
     boxes = [d.box for d in detector.detect(image)]
-    assert margin_found(boxes, truth) == (9, 0)
+    assert matched(boxes, truth, within=0.75) == len(boxes) == 9
