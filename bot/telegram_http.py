@@ -10,7 +10,6 @@ for every timeout and :class:`telegram.error.NetworkError` for every other trans
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -86,8 +85,9 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 body = form
         waits = (read, write, connect, pool)
-        overall = None if any(w is None for w in waits) else math.fsum(w for w in waits if w is not None)
-        timeout = aiohttp.ClientTimeout(total=None, connect=_sum(pool, connect), sock_connect=connect, sock_read=read)
+        overall = None if None in waits else math.fsum(w for w in waits if w is not None)
+        acquire = None if pool is None or connect is None else pool + connect  # a pooled connection, or a new one
+        timeout = aiohttp.ClientTimeout(total=None, connect=acquire, sock_connect=connect, sock_read=read)
         started = time.perf_counter()
         try:
             async with asyncio.timeout(overall):
@@ -121,9 +121,3 @@ class AiohttpRequest(BaseRequest):
 def endpoint(url: str) -> str:
     """What a Bot API URL asks for, without the token it carries: the method's name, or "file" for a download."""
     return "file" if "/file/bot" in url else url.rsplit("/", 1)[-1]
-
-
-def _sum(*parts: float | None) -> float | None:
-    with contextlib.suppress(TypeError):
-        return math.fsum(parts)  # type: ignore[arg-type]
-    return None

@@ -66,9 +66,10 @@ class _Job:
     thorough: bool = True
 
 
-# Ordinary photos grow a warmed-up worker by ~70-90 MB (its heap, and the pages of its libraries it touches); a big
-# picture by hundreds. Relative, because a fixed size was crossed by every job on a machine whose warmed-up worker
-# held 195 MB: a trim after each job then cost ~2.5 ms of system time per photo in re-faulted pages.
+# Ordinary photos grow a warmed-up worker by ~20-90 MB (its heap, and the pages of its libraries it touches); a big
+# picture by hundreds. Relative, because a fixed 256 MB was crossed after every job by a worker that started bigger
+# (195 MB when spawned from the pool benchmark, whose main module it imports too): a trim after each job then cost
+# 2.5-3.5 ms of system time per photo in re-faulted pages.
 TRIM_GROWTH_BYTES = 128 * 1024 * 1024
 WORKER_NICENESS = 10  # analyses yield the CPU to the main process: admission, "busy" replies and sends come first
 
