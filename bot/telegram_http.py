@@ -1,10 +1,11 @@
 """python-telegram-bot's HTTP transport on aiohttp instead of httpx.
 
 Every photo costs the bot three or four Bot API requests (getUpdates, getFile, the download, sendPhoto). Through
-httpx each cost ~1 ms of the main process's CPU; aiohttp's client (C-accelerated HTTP parsing, no per-request
-async-library detection) does the same for about a tenth of that (measured in docs/benchmarks.md). Same contract as
-PTB's ``HTTPXRequest``: default timeouts per kind, a longer write timeout for uploads, :class:`telegram.error.TimedOut`
-for every timeout and :class:`telegram.error.NetworkError` for every other transport failure.
+httpx each cost ~1.7 ms of the main process's CPU on a 2-core test machine; aiohttp's client (C-accelerated HTTP
+parsing, no per-request async-library detection) a tenth of that (``python -m benchmarks.http_client``). Same
+contract as PTB's ``HTTPXRequest``: default timeouts per kind, a longer write timeout for uploads,
+:class:`telegram.error.TimedOut` for every timeout and :class:`telegram.error.NetworkError` for every other
+transport failure.
 """
 
 from __future__ import annotations
