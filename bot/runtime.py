@@ -100,6 +100,8 @@ async def start_shelly(
         if pool is None:
             pool = await _start_pool(settings, stack)
         application = build_application(settings, pool, storage)
+        # the Bot API sessions open before getMe answers: closed even when the start gives up (no-op after a shutdown)
+        stack.push_async_callback(application.bot.shutdown)
         await _initialize(application, settings, wait=mode != "webhook", stop=stop)
         stack.push_async_callback(application.shutdown)
         await register_commands(application)

@@ -5,6 +5,7 @@ reports the storage, and a whole conversation logged at DEBUG leaks no personal 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -85,7 +86,7 @@ def _shelly_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("shelly:")]
 
 
-async def test_webhook_start_with_the_api_unreachable_exits_2_in_one_line(tmp_path: Path, capsys) -> None:
+async def test_webhook_start_with_the_api_unreachable_exits_2_in_one_line(tmp_path: Path, capsys, caplog) -> None:
     _require_models()
     port = free_port()  # nothing listens there
     settings = make_settings(tmp_path, None, mode="webhook", webhook_url="https://shelly.example",
@@ -93,6 +94,8 @@ async def test_webhook_start_with_the_api_unreachable_exits_2_in_one_line(tmp_pa
     assert await serve(settings) == 2
     [line] = _shelly_lines(capsys.readouterr().err)
     assert line.startswith("shelly: Telegram Bot API unreachable"), line
+    gc.collect()  # an HTTP session left open by the failed start would complain now
+    assert "Unclosed" not in caplog.text
 
 
 async def test_webhook_refused_by_set_webhook_exits_2_with_the_reason(emu, tmp_path: Path, capsys) -> None:
